@@ -1,0 +1,85 @@
+//! Reading and writing frames on QUIC streams, with limits checked before allocation.
+
+use crate::protocol::{FrameError, FrameHeader, FrameType};
+
+/// Why a frame could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadFrameError {
+    /// The header broke a protocol rule (type, size). Nothing past the header was read.
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    /// The stream ended cleanly before any byte of a frame.
+    #[error("stream finished")]
+    Finished,
+    /// The stream ended in the middle of a frame.
+    #[error("stream ended inside a frame")]
+    Truncated,
+    /// The stream or connection failed.
+    #[error("stream error: {0}")]
+    Stream(String),
+}
+
+/// Reads one frame whose type is in `expected` and whose payload is at most `max_len`,
+/// refusing oversized frames from the header alone. Returns the header and exactly
+/// `header.len` payload bytes.
+pub async fn read_frame(
+    recv: &mut quinn::RecvStream,
+    expected: &[FrameType],
+    max_len: usize,
+) -> Result<(FrameHeader, Vec<u8>), ReadFrameError> {
+    let header = read_header(recv, expected, max_len).await?;
+    let payload = read_payload(recv, header).await?;
+    Ok((header, payload))
+}
+
+/// Reads and checks only a frame header, so the caller can apply a limit it learns later
+/// (for example the synapse's) before [`read_payload`].
+pub async fn read_header(
+    recv: &mut quinn::RecvStream,
+    expected: &[FrameType],
+    max_len: usize,
+) -> Result<FrameHeader, ReadFrameError> {
+    let mut header = [0u8; FrameHeader::LEN];
+    match recv.read_exact(&mut header).await {
+        Ok(()) => {}
+        Err(quinn::ReadExactError::FinishedEarly(0)) => return Err(ReadFrameError::Finished),
+        Err(quinn::ReadExactError::FinishedEarly(_)) => return Err(ReadFrameError::Truncated),
+        Err(quinn::ReadExactError::ReadError(e)) => {
+            return Err(ReadFrameError::Stream(e.to_string()));
+        }
+    }
+    Ok(FrameHeader::parse_any(&header, expected, max_len)?)
+}
+
+/// Reads the payload of a frame whose header was checked by [`read_header`].
+pub async fn read_payload(
+    recv: &mut quinn::RecvStream,
+    header: FrameHeader,
+) -> Result<Vec<u8>, ReadFrameError> {
+    // Bounded by the limit the header was checked against.
+    let mut payload = vec![0u8; header.len as usize];
+    match recv.read_exact(&mut payload).await {
+        Ok(()) => Ok(payload),
+        Err(quinn::ReadExactError::FinishedEarly(_)) => Err(ReadFrameError::Truncated),
+        Err(quinn::ReadExactError::ReadError(e)) => Err(ReadFrameError::Stream(e.to_string())),
+    }
+}
+
+/// Writes an already-framed buffer (see [`crate::protocol::codec::encode_frame`]).
+pub async fn write_frame(send: &mut quinn::SendStream, frame: &[u8]) -> Result<(), String> {
+    send.write_all(frame).await.map_err(|e| e.to_string())
+}
+
+/// Writes a frame header and then `payload`, without copying the payload into a new buffer.
+pub async fn write_payload_frame(
+    send: &mut quinn::SendStream,
+    ty: FrameType,
+    payload: &[u8],
+) -> Result<(), String> {
+    let len = u32::try_from(payload.len())
+        .map_err(|_| format!("payload of {} bytes does not fit in a frame", payload.len()))?;
+    send.write_all(&FrameHeader::encode(ty, len))
+        .await
+        .map_err(|e| e.to_string())?;
+    send.write_all(payload).await.map_err(|e| e.to_string())
+}
