@@ -1,2 +1,22 @@
-//! placeholder (being written)
+//! # axonite-actors
+//!
+//! The supervised runtime of Axonite, built on [ractor]: a [`Miner`] that serves typed
+//! synapses over authenticated QUIC, and a [`Validator`] that queries miners one at a time or
+//! all at once. Every long-lived part is an actor under a [supervisor] with a tested restart
+//! policy: a crash is contained, logged and restarted, never silent.
+//!
+//! The hot path pays no mailbox round trip per request: connection tasks hand requests to a
+//! shared priority queue that supervised worker actors drain, and validators find open
+//! connections in a concurrent map.
+#![warn(missing_docs, unreachable_pub)]
+
+mod handler;
+mod handshake;
+pub mod miner;
 pub mod supervisor;
+mod text;
+pub mod validator;
+
+pub use handshake::HandshakeFailure;
+pub use miner::{Miner, MinerBuilder, MinerConfig, MinerError, MinerStats};
+pub use validator::{QueryError, QueryResult, Validator, ValidatorBuilder, ValidatorConfig};

@@ -9,9 +9,8 @@
 //! The concepts, in the order a request meets them:
 //! - a validator dials a miner over QUIC ([`transport`]) and proves its hotkey in a
 //!   [handshake] bound to that TLS session; the miner proves its own;
-//! - each request travels on its own stream as a [frame](protocol::FrameHeader) holding a
-//!   [`RequestEnvelope`](protocol::RequestEnvelope) around the MessagePack body of a
-//!   [`Synapse`];
+//! - each request travels on its own stream: a [`RequestHead`](protocol::RequestHead) frame
+//!   then a body frame holding the MessagePack of a [`Synapse`];
 //! - the miner's [`Service`](service::Service) decodes it, runs the [`Admission`] hooks
 //!   (verify, blacklist, priority) and then the [`Handler`].
 #![warn(missing_docs, unreachable_pub)]
@@ -19,6 +18,7 @@
 pub mod handler;
 pub mod handshake;
 pub mod identity;
+pub mod peer;
 pub mod protocol;
 pub mod service;
 pub mod synapse;
@@ -28,6 +28,7 @@ pub use handler::{
     Admission, Blacklist, Caller, Handler, HandlerError, RequestContext, StreamHandler,
 };
 pub use identity::{Hotkey, Keypair};
+pub use peer::Peer;
 pub use protocol::StatusCode;
 pub use service::{ChunkSink, SinkError};
 pub use synapse::{StreamingSynapse, Synapse};

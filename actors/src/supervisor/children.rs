@@ -284,6 +284,7 @@ impl Children {
     /// `timeout` expires.
     pub async fn shutdown(&mut self, reason: Option<String>, timeout: Duration) {
         let mut stopping = tokio::task::JoinSet::new();
+        // Every entry, pending restarts included, ends `Stopped`: nothing restarts.
         for entry in &mut self.entries {
             if let Status::Running(cell) = std::mem::replace(&mut entry.status, Status::Stopped) {
                 let reason = reason.clone();
@@ -436,7 +437,7 @@ impl Children {
                     .tracker
                     .policy()
                     .backoff()
-                    .delay(attempt) * 0 + Duration::from_secs(3);
+                    .jittered(attempt, &mut rand::rng());
                 entry.incarnation = entry.incarnation.wrapping_add(1);
                 entry.status = Status::RestartPending;
                 let token = RestartChild {

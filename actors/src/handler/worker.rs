@@ -1,0 +1,186 @@
+//! The shared job queue of one synapse and the worker actor that drains it.
+
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axonite::StatusCode;
+use axonite::service::{BoxFuture, Refusal};
+use futures_util::FutureExt;
+use ractor::{Actor, ActorProcessingErr, ActorRef};
+use tokio::sync::{Notify, oneshot};
+use tokio::time::Instant;
+
+use super::queue::JobQueue;
+
+/// What the request's stream task receives: the encoded response body (empty for streams).
+pub(crate) type JobReply = Result<Vec<u8>, Refusal>;
+
+/// One admitted request waiting for a worker.
+pub(crate) struct Job {
+    /// The handler's work; not started until a worker polls it.
+    pub(crate) work: BoxFuture<'static, JobReply>,
+    /// When the caller stops waiting.
+    pub(crate) deadline: Instant,
+    /// Where the outcome goes. Dropped unanswered only if the worker dies mid-job, which the
+    /// stream task reports as 500.
+    pub(crate) reply: oneshot::Sender<JobReply>,
+}
+
+impl Job {
+    fn refuse(self, status: StatusCode, message: &str) {
+        let _ = self.reply.send(Err(Refusal::new(status, message)));
+    }
+}
+
+/// The bounded priority queue between connection tasks and the workers of one synapse.
+pub(crate) struct PoolQueue {
+    jobs: Mutex<JobQueue<Job>>,
+    ready: Notify,
+    closed: AtomicBool,
+}
+
+impl PoolQueue {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            jobs: Mutex::new(JobQueue::new(capacity)),
+            ready: Notify::new(),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Queues a job; when the queue is full the lowest-priority job (maybe this one) is
+    /// answered 503.
+    pub(crate) fn submit(&self, priority: f64, job: Job) {
+        if self.closed.load(Ordering::Acquire) {
+            job.refuse(StatusCode::UNAVAILABLE, "miner is shutting down");
+            return;
+        }
+        let shed = self.lock().push(priority, job);
+        match shed {
+            Some(shed) => shed.refuse(StatusCode::UNAVAILABLE, "overloaded: request shed"),
+            None => self.ready.notify_one(),
+        }
+    }
+
+    /// The next job by priority; `None` once the queue is closed and empty.
+    pub(crate) async fn next(&self) -> Option<Job> {
+        loop {
+            if let Some(job) = self.lock().pop() {
+                return Some(job);
+            }
+            if self.closed.load(Ordering::Acquire) {
+                return None;
+            }
+            self.ready.notified().await;
+        }
+    }
+
+    /// Refuses new jobs, answers queued ones 503 and wakes every worker so it can stop.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let queued = self.lock().drain();
+        for job in queued {
+            job.refuse(StatusCode::UNAVAILABLE, "miner is shutting down");
+        }
+        self.ready.notify_waiters();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, JobQueue<Job>> {
+        // A panic never happens while the lock is held (push/pop do not call user code), but
+        // a poisoned lock must not take the miner down either.
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A worker: takes one job at a time from its synapse's queue and runs it.
+pub(crate) struct HandlerWorker;
+
+/// The worker's only message: go and take the next job.
+pub(crate) struct Next;
+
+/// A handler panicked; the worker fails with this so its pool restarts it.
+#[derive(Debug, thiserror::Error)]
+#[error("handler `{synapse}` panicked: {message}")]
+pub(crate) struct HandlerPanicked {
+    synapse: &'static str,
+    message: String,
+}
+
+impl Actor for HandlerWorker {
+    type Msg = Next;
+    type State = (&'static str, Arc<PoolQueue>);
+    type Arguments = (&'static str, Arc<PoolQueue>);
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Next>,
+        args: Self::Arguments,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        myself.send_message(Next)?;
+        Ok(args)
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<Next>,
+        _: Next,
+        (synapse, queue): &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        let Some(job) = queue.next().await else {
+            myself.stop(Some("queue closed".into()));
+            return Ok(());
+        };
+        run(synapse, job).await?;
+        myself.send_message(Next)?;
+        Ok(())
+    }
+}
+
+async fn run(synapse: &'static str, job: Job) -> Result<(), HandlerPanicked> {
+    if Instant::now() >= job.deadline {
+        job.refuse(StatusCode::TIMEOUT, "deadline passed while queued");
+        return Ok(());
+    }
+    let Job {
+        work,
+        deadline,
+        reply,
+    } = job;
+    let outcome = tokio::time::timeout_at(deadline, AssertUnwindSafe(work).catch_unwind()).await;
+    match outcome {
+        Err(_) => {
+            let _ = reply.send(Err(Refusal::new(
+                StatusCode::TIMEOUT,
+                "handler did not finish before the deadline",
+            )));
+            Ok(())
+        }
+        Ok(Ok(result)) => {
+            let _ = reply.send(result);
+            Ok(())
+        }
+        Ok(Err(panic)) => {
+            // Answer first: the caller learns at once, whatever the restart takes.
+            let _ = reply.send(Err(Refusal::new(
+                StatusCode::INTERNAL_ERROR,
+                "handler panicked",
+            )));
+            Err(HandlerPanicked {
+                synapse,
+                message: panic_message(&*panic),
+            })
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}

@@ -1,0 +1,289 @@
+//! The miner runtime: a listener and one handler pool per synapse under a supervisor.
+//!
+//! ```text
+//! miner (Supervisor)
+//! ├─ listener ── one connection actor per QUIC connection
+//! └─ handlers/<Synapse> ── worker actors (one pool per synapse)
+//! ```
+//!
+//! ```no_run
+//! # use axonite::{Admission, Handler, HandlerError, Keypair, RequestContext, Synapse};
+//! # use serde::{Deserialize, Serialize};
+//! # #[derive(Serialize, Deserialize)] struct Echo { text: String }
+//! # impl Synapse for Echo { const NAME: &'static str = "Echo"; type Response = Echo; }
+//! # struct EchoMiner;
+//! # impl Admission<Echo> for EchoMiner {}
+//! # impl Handler<Echo> for EchoMiner {
+//! #     async fn forward(&self, _: &RequestContext, r: Echo) -> Result<Echo, HandlerError> { Ok(r) }
+//! # }
+//! use axonite_actors::Miner;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let miner = Miner::builder(Keypair::generate())
+//!     .netuid(1)
+//!     .listen("127.0.0.1:8091".parse()?)
+//!     .handler::<Echo, _>(EchoMiner)
+//!     .start()
+//!     .await?;
+//! println!("serving {} on {}", miner.hotkey(), miner.local_addr());
+//! miner.wait().await;
+//! # Ok(()) }
+//! ```
+
+mod config;
+mod connection;
+mod listener;
+mod request;
+mod shared;
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axonite::handshake::HandshakeVerifier;
+use axonite::identity::{Hotkey, Keypair};
+use axonite::peer::Peer;
+use axonite::protocol::CloseCode;
+use axonite::service::{self, Service};
+use axonite::synapse::{StreamingSynapse, Synapse};
+use axonite::transport::{TlsError, server_config};
+use axonite::{Handler, StreamHandler};
+use dashmap::DashMap;
+use ractor::{Actor, ActorRef};
+
+pub use config::MinerConfig;
+pub use shared::MinerStats;
+
+use crate::handler::{HandlerPool, PoolArgs, PoolQueue};
+use crate::supervisor::{ChildSpec, Restart, Supervisor, SupervisorArguments, SupervisorMsg};
+use listener::Listener;
+use shared::{MinerShared, Route};
+
+/// Why a miner could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum MinerError {
+    /// No handler was attached.
+    #[error("a miner needs at least one handler")]
+    NoHandlers,
+    /// Two handlers were attached for the same synapse name.
+    #[error("two handlers for synapse `{0}`")]
+    DuplicateSynapse(&'static str),
+    /// The UDP socket could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// TLS configuration failed.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// The actor tree could not be started.
+    #[error("cannot start the miner's actors: {0}")]
+    Spawn(String),
+}
+
+/// Builds a [`Miner`]: identity, settings and one handler per synapse.
+pub struct MinerBuilder {
+    keypair: Keypair,
+    config: MinerConfig,
+    services: Vec<Arc<dyn Service>>,
+    stream_chunk_buffer: usize,
+}
+
+impl MinerBuilder {
+    /// Sets the subnet this miner serves (handshakes for other netuids are refused).
+    pub fn netuid(mut self, netuid: u16) -> Self {
+        self.config.handshake.netuid = netuid;
+        self
+    }
+
+    /// Sets the UDP address to listen on.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.config.listen = addr;
+        self
+    }
+
+    /// Replaces the whole configuration (keeps the netuid set so far only if `config` does).
+    pub fn config(mut self, config: MinerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Adjusts the configuration in place.
+    pub fn configure(mut self, f: impl FnOnce(&mut MinerConfig)) -> Self {
+        f(&mut self.config);
+        self
+    }
+
+    /// Admits only these validators to the handshake.
+    pub fn allow_validators(mut self, validators: impl IntoIterator<Item = Hotkey>) -> Self {
+        self.config.allowed_validators = Some(validators.into_iter().collect::<HashSet<_>>());
+        self
+    }
+
+    /// Attaches `handler` for synapse `S`.
+    pub fn handler<S: Synapse, H: Handler<S>>(mut self, handler: H) -> Self {
+        self.services
+            .push(service::unary::<S, H>(Arc::new(handler)));
+        self
+    }
+
+    /// Attaches a shared handler (one value serving several synapses) for synapse `S`.
+    pub fn shared_handler<S: Synapse, H: Handler<S>>(mut self, handler: Arc<H>) -> Self {
+        self.services.push(service::unary::<S, H>(handler));
+        self
+    }
+
+    /// Attaches a streaming `handler` for synapse `S`.
+    pub fn stream_handler<S: StreamingSynapse, H: StreamHandler<S>>(mut self, handler: H) -> Self {
+        self.services.push(service::streaming::<S, H>(
+            Arc::new(handler),
+            self.stream_chunk_buffer,
+        ));
+        self
+    }
+
+    /// Binds the endpoint and starts the supervised actor tree.
+    pub async fn start(self) -> Result<Miner, MinerError> {
+        if self.services.is_empty() {
+            return Err(MinerError::NoHandlers);
+        }
+        let config = self.config;
+        let mut routes = HashMap::new();
+        for service in self.services {
+            let name = service.name();
+            let queue = Arc::new(PoolQueue::new(config.queue_capacity));
+            if routes.insert(name, Route { service, queue }).is_some() {
+                return Err(MinerError::DuplicateSynapse(name));
+            }
+        }
+        let server = server_config(&config.transport)?;
+        let endpoint =
+            quinn::Endpoint::server(server, config.listen).map_err(|source| MinerError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let local_addr = endpoint.local_addr().map_err(|source| MinerError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let hotkey = self.keypair.hotkey();
+        let shared = Arc::new(MinerShared {
+            verifier: HandshakeVerifier::new(self.keypair, config.handshake.clone()),
+            routes,
+            pending_total: Default::default(),
+            pending_by_ip: DashMap::new(),
+            active: Default::default(),
+            stats: Default::default(),
+            config,
+        });
+
+        let mut args = SupervisorArguments::new("miner", shared.config.supervisor_policy.clone());
+        let (ep, sh) = (endpoint.clone(), shared.clone());
+        args = args.with_child(
+            ChildSpec::from_actor("listener", move || (Listener, (ep.clone(), sh.clone())))
+                .with_restart(Restart::Transient),
+        );
+        for (name, route) in &shared.routes {
+            let (name, queue) = (*name, route.queue.clone());
+            let workers = shared.config.workers_per_synapse;
+            let policy = shared.config.worker_restart_policy.clone();
+            args = args.with_child(ChildSpec::from_actor(
+                format!("handlers/{name}"),
+                move || {
+                    let pool = PoolArgs {
+                        synapse: name,
+                        queue: queue.clone(),
+                        workers,
+                        policy: policy.clone(),
+                    };
+                    (HandlerPool, pool)
+                },
+            ));
+        }
+        let (supervisor, join) = Actor::spawn(None, Supervisor, args)
+            .await
+            .map_err(|e| MinerError::Spawn(e.to_string()))?;
+        tracing::info!(%hotkey, addr = %local_addr, synapses = shared.routes.len(), "miner started");
+        Ok(Miner {
+            hotkey,
+            local_addr,
+            endpoint,
+            shared,
+            supervisor,
+            join,
+        })
+    }
+}
+
+/// A running miner. Dropping it does not stop it; call [`Miner::shutdown`].
+pub struct Miner {
+    hotkey: Hotkey,
+    local_addr: SocketAddr,
+    endpoint: quinn::Endpoint,
+    shared: Arc<MinerShared>,
+    supervisor: ActorRef<SupervisorMsg>,
+    join: tokio::task::JoinHandle<()>,
+}
+
+impl Miner {
+    /// Starts building a miner that proves `keypair`'s hotkey.
+    pub fn builder(keypair: Keypair) -> MinerBuilder {
+        MinerBuilder {
+            keypair,
+            config: MinerConfig::default(),
+            services: Vec::new(),
+            stream_chunk_buffer: 16,
+        }
+    }
+
+    /// The miner's hotkey.
+    pub fn hotkey(&self) -> Hotkey {
+        self.hotkey
+    }
+
+    /// The bound UDP address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// This miner as a validator's static peer.
+    pub fn peer(&self) -> Peer {
+        Peer::new(self.hotkey, self.local_addr)
+    }
+
+    /// Connection counters.
+    pub fn stats(&self) -> MinerStats {
+        self.shared.stats()
+    }
+
+    /// The supervisor at the root of this miner's actor tree.
+    pub fn supervisor(&self) -> &ActorRef<SupervisorMsg> {
+        &self.supervisor
+    }
+
+    /// Waits until the actor tree stops (after [`Miner::shutdown`], or when the supervisor
+    /// escalates because a child exhausted its restart budget).
+    pub async fn wait(self) {
+        let _ = self.join.await;
+    }
+
+    /// Stops accepting, answers queued requests 503, closes connections with a reason, stops
+    /// the actors and waits up to `grace` for in-flight work to drain.
+    pub async fn shutdown(self, grace: Duration) {
+        for route in self.shared.routes.values() {
+            route.queue.close();
+        }
+        self.endpoint
+            .close(CloseCode::Shutdown.code().into(), b"miner shutting down");
+        let _ = self
+            .supervisor
+            .stop_and_wait(Some("shutdown".into()), Some(grace))
+            .await;
+        let _ = tokio::time::timeout(grace, self.endpoint.wait_idle()).await;
+        let _ = tokio::time::timeout(grace, self.join).await;
+    }
+}

@@ -1,0 +1,80 @@
+//! Miner settings.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axonite::handshake::ServerPolicy;
+use axonite::identity::Hotkey;
+use axonite::protocol::Limits;
+use axonite::transport::TransportSettings;
+
+use crate::supervisor::{Backoff, RestartPolicy};
+
+/// Everything a miner can be tuned with. Plain data with defaults; see each field for the
+/// trade-off it controls.
+#[derive(Debug, Clone)]
+pub struct MinerConfig {
+    /// Where to listen (UDP). Default `127.0.0.1:0` (loopback, any free port); a public miner
+    /// sets `0.0.0.0:<port>`.
+    pub listen: SocketAddr,
+    /// Handshake rules: netuid, freshness window, clock skew, replay memory.
+    pub handshake: ServerPolicy,
+    /// Sizes accepted from validators.
+    pub limits: Limits,
+    /// QUIC knobs.
+    pub transport: TransportSettings,
+    /// A connection must finish TLS and the handshake within this. Default 5 s.
+    pub handshake_timeout: Duration,
+    /// Connections allowed to be handshaking at once, from everyone. Default 1,024.
+    pub max_pending_handshakes: usize,
+    /// Connections allowed to be handshaking at once from one IP address. Default 16.
+    pub max_pending_per_ip: usize,
+    /// Authenticated connections held at once. Default 4,096.
+    pub max_connections: usize,
+    /// Upper bound on the deadline a validator may ask for. Default 60 s.
+    pub max_request_timeout: Duration,
+    /// Worker actors per synapse: how many requests of one synapse run at once. Default 32.
+    pub workers_per_synapse: usize,
+    /// Requests of one synapse waiting for a worker; past this the lowest priority is shed
+    /// with 503. Default 1,024.
+    pub queue_capacity: usize,
+    /// How often a handler worker may be restarted after panics before its pool gives up and
+    /// escalates. Handler panics are usually caused by input, so the default is generous
+    /// (1,000 within 60 s, backoff 1 ms to 100 ms).
+    pub worker_restart_policy: RestartPolicy,
+    /// Restart budget of the miner's own children (listener, handler pools). Default 5
+    /// within 30 s.
+    pub supervisor_policy: RestartPolicy,
+    /// If set, only these validators may complete the handshake. `None` admits every
+    /// validator that proves its hotkey (static mode without a chain).
+    pub allowed_validators: Option<HashSet<Hotkey>>,
+}
+
+impl Default for MinerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            handshake: ServerPolicy::new(0),
+            limits: Limits::default(),
+            transport: TransportSettings::default(),
+            handshake_timeout: Duration::from_secs(5),
+            max_pending_handshakes: 1_024,
+            max_pending_per_ip: 16,
+            max_connections: 4_096,
+            max_request_timeout: Duration::from_secs(60),
+            workers_per_synapse: 32,
+            queue_capacity: 1_024,
+            worker_restart_policy: RestartPolicy::default()
+                .with_max_restarts(1_000)
+                .with_window(Duration::from_secs(60))
+                .with_backoff(
+                    Backoff::default()
+                        .with_initial(Duration::from_millis(1))
+                        .with_max(Duration::from_millis(100)),
+                ),
+            supervisor_policy: RestartPolicy::default(),
+            allowed_validators: None,
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! One actor per QUIC connection on the miner: handshake under a deadline, then one task per
+//! request stream. The actor owns the connection's lifecycle; a crash of its driver is
+//! reported to the listener, never silent.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axonite::handler::Caller;
+use axonite::protocol::CloseCode;
+use ractor::{Actor, ActorProcessingErr, ActorRef};
+use tokio::task::{AbortHandle, JoinSet};
+use tokio::time::Instant;
+
+use super::request::serve_request;
+use super::shared::{ActiveSlot, MinerShared, PendingSlot};
+use crate::handshake::{HandshakeFailure, serve_handshake};
+use crate::text::truncate;
+
+/// The connection actor (server side).
+pub(crate) struct ServerConnection;
+
+/// Start arguments: the not-yet-accepted connection and its pending-handshake slot.
+pub(crate) struct ServerConnectionArgs {
+    pub(crate) incoming: quinn::Incoming,
+    pub(crate) shared: Arc<MinerShared>,
+    pub(crate) slot: PendingSlot,
+}
+
+/// The driver task ended: cleanly, or with the text of its panic.
+pub(crate) struct DriverEnded(Result<(), String>);
+
+impl Actor for ServerConnection {
+    type Msg = DriverEnded;
+    type State = AbortHandle;
+    type Arguments = ServerConnectionArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<DriverEnded>,
+        args: ServerConnectionArgs,
+    ) -> Result<AbortHandle, ActorProcessingErr> {
+        let driver = tokio::spawn(drive(args));
+        let abort = driver.abort_handle();
+        tokio::spawn(async move {
+            let ended = match driver.await {
+                Ok(()) => Ok(()),
+                Err(e) if e.is_cancelled() => Ok(()),
+                Err(e) => Err(format!("connection driver panicked: {e}")),
+            };
+            let _ = myself.send_message(DriverEnded(ended));
+        });
+        Ok(abort)
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<DriverEnded>,
+        DriverEnded(ended): DriverEnded,
+        _: &mut AbortHandle,
+    ) -> Result<(), ActorProcessingErr> {
+        ended?;
+        myself.stop(None);
+        Ok(())
+    }
+
+    async fn post_stop(
+        &self,
+        _: ActorRef<DriverEnded>,
+        driver: &mut AbortHandle,
+    ) -> Result<(), ActorProcessingErr> {
+        driver.abort();
+        Ok(())
+    }
+}
+
+async fn drive(args: ServerConnectionArgs) {
+    let ServerConnectionArgs {
+        incoming,
+        shared,
+        slot,
+    } = args;
+    let remote = incoming.remote_address();
+    let deadline = Instant::now() + shared.config.handshake_timeout;
+    let stats = &shared.stats;
+
+    let connecting = match incoming.accept() {
+        Ok(connecting) => connecting,
+        Err(e) => {
+            tracing::debug!(%remote, error = %e, "connection failed before TLS");
+            stats.handshakes_failed.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    };
+    let connection = match tokio::time::timeout_at(deadline, connecting).await {
+        Ok(Ok(connection)) => connection,
+        Ok(Err(e)) => {
+            // Wrong ALPN, TLS garbage, ...
+            tracing::debug!(%remote, error = %e, "TLS handshake failed");
+            stats.handshakes_failed.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        Err(_) => {
+            stats.handshakes_timed_out.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    };
+
+    let admit = |hotkey: &axonite::Hotkey| match &shared.config.allowed_validators {
+        Some(allowed) if !allowed.contains(hotkey) => Err("not in the allowed validators".into()),
+        _ => Ok(()),
+    };
+    let handshake = serve_handshake(&connection, &shared.verifier, &shared.config.limits, admit);
+    let validator = match tokio::time::timeout_at(deadline, handshake).await {
+        Ok(Ok(validator)) => validator,
+        Ok(Err(failure)) => {
+            tracing::info!(%remote, reason = %failure, "handshake refused");
+            stats.handshakes_failed.fetch_add(1, Ordering::Relaxed);
+            close(&connection, failure.close_code(), &failure);
+            return;
+        }
+        Err(_) => {
+            tracing::info!(%remote, "handshake timed out");
+            stats.handshakes_timed_out.fetch_add(1, Ordering::Relaxed);
+            connection.close(
+                CloseCode::HandshakeTimeout.code().into(),
+                b"handshake timeout",
+            );
+            return;
+        }
+    };
+    drop(slot);
+
+    if shared.active.fetch_add(1, Ordering::AcqRel) >= shared.config.max_connections {
+        shared.active.fetch_sub(1, Ordering::AcqRel);
+        connection.close(CloseCode::Busy.code().into(), b"too many connections");
+        return;
+    }
+    let _active = ActiveSlot(shared.clone());
+    stats.handshakes_ok.fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(%remote, %validator, "validator authenticated");
+    connection
+        .set_max_concurrent_bi_streams(shared.config.transport.max_streams_per_connection.into());
+
+    let caller = Arc::new(Caller {
+        hotkey: validator,
+        addr: remote,
+        uid: None,
+        stake: 0.0,
+        validator_permit: false,
+    });
+    let mut streams = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = connection.accept_bi() => match accepted {
+                Ok((send, recv)) => {
+                    streams.spawn(serve_request(shared.clone(), caller.clone(), send, recv));
+                }
+                Err(e) => {
+                    tracing::debug!(%remote, reason = %e, "connection closed");
+                    break;
+                }
+            },
+            Some(joined) = streams.join_next(), if !streams.is_empty() => {
+                if let Err(e) = joined {
+                    if e.is_panic() {
+                        tracing::error!(%remote, error = %e, "request task panicked");
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn close(connection: &quinn::Connection, code: CloseCode, failure: &HandshakeFailure) {
+    let reason = failure.to_string();
+    connection.close(code.code().into(), truncate(&reason, 200).as_bytes());
+}

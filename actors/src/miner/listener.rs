@@ -1,0 +1,101 @@
+//! The listener actor: accepts QUIC connections, applies the pre-authentication caps, and
+//! spawns one connection actor per accepted connection (linked to itself, not restarted:
+//! a validator reconnects).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
+use tokio::task::AbortHandle;
+
+use super::connection::{ServerConnection, ServerConnectionArgs};
+use super::shared::{MinerShared, PendingSlot};
+
+/// Accepts connections on the miner's endpoint.
+pub(crate) struct Listener;
+
+/// The accept loop stopped: the endpoint closed (`Ok`), or it panicked (`Err`).
+pub(crate) struct AcceptEnded(Result<(), String>);
+
+impl Actor for Listener {
+    type Msg = AcceptEnded;
+    type State = AbortHandle;
+    type Arguments = (quinn::Endpoint, Arc<MinerShared>);
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<AcceptEnded>,
+        (endpoint, shared): Self::Arguments,
+    ) -> Result<AbortHandle, ActorProcessingErr> {
+        let accept = tokio::spawn(accept_loop(endpoint, shared, myself.get_cell()));
+        let abort = accept.abort_handle();
+        tokio::spawn(async move {
+            let ended = match accept.await {
+                Ok(()) => Ok(()),
+                Err(e) if e.is_cancelled() => Ok(()),
+                Err(e) => Err(format!("accept loop panicked: {e}")),
+            };
+            let _ = myself.send_message(AcceptEnded(ended));
+        });
+        Ok(abort)
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<AcceptEnded>,
+        AcceptEnded(ended): AcceptEnded,
+        _: &mut AbortHandle,
+    ) -> Result<(), ActorProcessingErr> {
+        ended?;
+        myself.stop(Some("endpoint closed".into()));
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        _: ActorRef<AcceptEnded>,
+        event: SupervisionEvent,
+        _: &mut AbortHandle,
+    ) -> Result<(), ActorProcessingErr> {
+        // Connection actors are not restarted; their failures are reported, never silent.
+        if let SupervisionEvent::ActorFailed(cell, error) = event {
+            tracing::error!(actor = %cell.get_id(), %error, "connection actor failed");
+        }
+        Ok(())
+    }
+
+    async fn post_stop(
+        &self,
+        _: ActorRef<AcceptEnded>,
+        accept: &mut AbortHandle,
+    ) -> Result<(), ActorProcessingErr> {
+        accept.abort();
+        Ok(())
+    }
+}
+
+async fn accept_loop(endpoint: quinn::Endpoint, shared: Arc<MinerShared>, listener: ActorCell) {
+    while let Some(incoming) = endpoint.accept().await {
+        let ip = incoming.remote_address().ip();
+        let full = shared.active.load(Ordering::Acquire) >= shared.config.max_connections;
+        let slot = if full {
+            None
+        } else {
+            PendingSlot::try_acquire(&shared, ip)
+        };
+        let Some(slot) = slot else {
+            shared.stats.refused_busy.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%ip, "connection refused: pending-handshake or connection cap");
+            incoming.refuse();
+            continue;
+        };
+        let args = ServerConnectionArgs {
+            incoming,
+            shared: shared.clone(),
+            slot,
+        };
+        if let Err(e) = Actor::spawn_linked(None, ServerConnection, args, listener.clone()).await {
+            tracing::error!(error = %e, "could not start a connection actor");
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! One request stream on the miner, as a short pipeline of named steps:
+//! read head (400/413) → route (404) → read body under the synapse's limit (413) → admit:
+//! decode, verify, blacklist, priority (400/401/403) → queue (503) → handler under the
+//! deadline (408/500) → respond.
+
+use std::borrow::Cow;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axonite::handler::{Caller, RequestContext};
+use axonite::protocol::codec::{decode_envelope, encode_frame};
+use axonite::protocol::{FrameError, FrameType, RequestHead, ResponseHead, StatusCode, StreamEnd};
+use axonite::service::{Refusal, Work};
+use axonite::transport::{
+    ReadFrameError, read_frame, read_header, read_payload, write_frame, write_payload_frame,
+};
+use futures_util::FutureExt;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use super::shared::MinerShared;
+use crate::handler::Job;
+use crate::text::truncate;
+
+/// Application error code used to stop reading a refused request body.
+const REFUSED: u32 = 1;
+
+/// Serves one request stream to completion. Never panics on peer input; every refusal is a
+/// response with a status.
+pub(crate) async fn serve_request(
+    shared: Arc<MinerShared>,
+    caller: Arc<Caller>,
+    mut send: quinn::SendStream,
+    mut recv: quinn::RecvStream,
+) {
+    let received = Instant::now();
+    let limits = &shared.config.limits;
+
+    // Head.
+    let head_bytes =
+        match read_frame(&mut recv, &[FrameType::RequestHead], limits.max_head_frame).await {
+            Ok((_, bytes)) => bytes,
+            Err(e) => return refuse_unread(&mut send, &mut recv, received, read_refusal(e)).await,
+        };
+    let head: RequestHead<'_> = match decode_envelope(&head_bytes) {
+        Ok(head) => head,
+        Err(e) => {
+            let refusal = Refusal::new(StatusCode::BAD_REQUEST, format!("bad request head: {e}"));
+            return refuse_unread(&mut send, &mut recv, received, refusal).await;
+        }
+    };
+
+    // Route.
+    let Some(route) = shared.routes.get(head.synapse.as_ref()) else {
+        let refusal = Refusal::new(
+            StatusCode::NOT_FOUND,
+            format!("unknown synapse `{}`", truncate(&head.synapse, 64)),
+        );
+        return refuse_unread(&mut send, &mut recv, received, refusal).await;
+    };
+    let service = &route.service;
+
+    // Body, refused from its header when over the synapse's limit.
+    let limit = service
+        .max_request_bytes()
+        .map_or(limits.max_request_body, |l| l.min(limits.max_request_body));
+    let body = match read_header(&mut recv, &[FrameType::Body], limit).await {
+        Ok(header) => match read_payload(&mut recv, header).await {
+            Ok(body) => body,
+            Err(e) => return refuse_unread(&mut send, &mut recv, received, read_refusal(e)).await,
+        },
+        Err(e) => return refuse_unread(&mut send, &mut recv, received, read_refusal(e)).await,
+    };
+
+    let timeout = match head.timeout_ms {
+        0 => service.timeout(),
+        ms => Duration::from_millis(u64::from(ms)).min(shared.config.max_request_timeout),
+    };
+    let deadline = received + timeout;
+    let ctx = RequestContext {
+        caller,
+        synapse: service.name(),
+        request_id: head.request_id,
+        received_at: received.into_std(),
+        deadline: deadline.into_std(),
+    };
+
+    // Admission hooks are user code: contain their panics too.
+    let admitted = AssertUnwindSafe(service.admit(ctx, &body, limits.max_decode_depth))
+        .catch_unwind()
+        .await;
+    drop(body);
+    let admitted = match admitted {
+        Ok(Ok(admitted)) => admitted,
+        Ok(Err(refusal)) => return respond(&mut send, received, Err(refusal)).await,
+        Err(_) => {
+            tracing::error!(synapse = service.name(), "admission hook panicked");
+            let refusal = Refusal::new(StatusCode::INTERNAL_ERROR, "admission hook panicked");
+            return respond(&mut send, received, Err(refusal)).await;
+        }
+    };
+
+    // Queue, then wait for the worker's answer.
+    let (reply, outcome) = oneshot::channel();
+    match admitted.work {
+        Work::Unary(work) => {
+            route.queue.submit(
+                admitted.priority,
+                Job {
+                    work,
+                    deadline,
+                    reply,
+                },
+            );
+            let result = await_outcome(outcome, deadline).await;
+            respond(&mut send, received, result).await;
+        }
+        Work::Streaming { run, mut chunks } => {
+            let work = Box::pin(async move { run.await.map(|()| Vec::new()) });
+            route.queue.submit(
+                admitted.priority,
+                Job {
+                    work,
+                    deadline,
+                    reply,
+                },
+            );
+            let mut sent = 0u64;
+            let mut write_failed = false;
+            while let Some(chunk) = chunks.recv().await {
+                if write_payload_frame(&mut send, FrameType::StreamChunk, &chunk)
+                    .await
+                    .is_err()
+                {
+                    // The validator is gone; dropping `chunks` tells the handler.
+                    write_failed = true;
+                    break;
+                }
+                sent += 1;
+            }
+            drop(chunks);
+            let result = await_outcome(outcome, deadline).await;
+            if !write_failed {
+                end_stream(&mut send, received, result, sent).await;
+            }
+        }
+    }
+}
+
+/// Waits for the worker. A dropped reply means the worker died mid-job.
+async fn await_outcome(
+    outcome: oneshot::Receiver<Result<Vec<u8>, Refusal>>,
+    deadline: Instant,
+) -> Result<Vec<u8>, Refusal> {
+    // Small grace: the worker itself answers 408 at the deadline.
+    match tokio::time::timeout_at(deadline + Duration::from_millis(50), outcome).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(Refusal::new(
+            StatusCode::INTERNAL_ERROR,
+            "handler failed without answering",
+        )),
+        Err(_) => Err(Refusal::new(StatusCode::TIMEOUT, "deadline passed")),
+    }
+}
+
+fn read_refusal(e: ReadFrameError) -> Refusal {
+    match e {
+        ReadFrameError::Frame(FrameError::TooLarge { len, limit }) => Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request of {len} bytes exceeds the limit of {limit} bytes"),
+        ),
+        other => Refusal::new(StatusCode::BAD_REQUEST, other.to_string()),
+    }
+}
+
+/// Refuses without reading what is left of the request: tell the peer to stop sending.
+async fn refuse_unread(
+    send: &mut quinn::SendStream,
+    recv: &mut quinn::RecvStream,
+    received: Instant,
+    refusal: Refusal,
+) {
+    let _ = recv.stop(REFUSED.into());
+    respond(send, received, Err(refusal)).await;
+}
+
+fn micros_since(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+async fn respond(
+    send: &mut quinn::SendStream,
+    received: Instant,
+    result: Result<Vec<u8>, Refusal>,
+) {
+    let (status, message, body) = match result {
+        Ok(body) => (StatusCode::OK, Cow::Borrowed(""), Some(body)),
+        Err(r) => (r.status, Cow::Owned(r.message), None),
+    };
+    let head = ResponseHead {
+        status: status.0,
+        message,
+        process_time_us: micros_since(received),
+    };
+    let Ok(frame) = encode_frame(FrameType::ResponseHead, &head) else {
+        return;
+    };
+    if write_frame(send, &frame).await.is_err() {
+        return;
+    }
+    if let Some(body) = body {
+        if write_payload_frame(send, FrameType::Body, &body)
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+    let _ = send.finish();
+}
+
+async fn end_stream(
+    send: &mut quinn::SendStream,
+    received: Instant,
+    result: Result<Vec<u8>, Refusal>,
+    chunks: u64,
+) {
+    let (status, message) = match result {
+        Ok(_) => (StatusCode::OK, Cow::Borrowed("")),
+        Err(r) => (r.status, Cow::Owned(r.message)),
+    };
+    let end = StreamEnd {
+        status: status.0,
+        message,
+        process_time_us: micros_since(received),
+        chunks,
+    };
+    if let Ok(frame) = encode_frame(FrameType::StreamEnd, &end) {
+        if write_frame(send, &frame).await.is_ok() {
+            let _ = send.finish();
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! The validator runtime: a supervised connection pool and a query API.
+//!
+//! ```text
+//! validator (Supervisor)
+//! └─ pool ── one client connection actor per miner
+//! ```
+//!
+//! Queries go straight to an open connection (a concurrent map lookup, no mailbox); only a
+//! miner without one costs a message to the pool, which connects, runs the handshake and
+//! backs off after failures.
+//!
+//! ```no_run
+//! # use axonite::{Keypair, Peer, Synapse};
+//! # use serde::{Deserialize, Serialize};
+//! # #[derive(Serialize, Deserialize)] struct Echo { text: String }
+//! # impl Synapse for Echo { const NAME: &'static str = "Echo"; type Response = Echo; }
+//! use std::time::Duration;
+//! use axonite_actors::Validator;
+//!
+//! # async fn run(miners: Vec<Peer>) -> Result<(), Box<dyn std::error::Error>> {
+//! let validator = Validator::builder(Keypair::generate()).netuid(1).start().await?;
+//! let results = validator
+//!     .query_many(&miners, &Echo { text: "hi".into() }, Duration::from_secs(2))
+//!     .await;
+//! for r in &results {
+//!     println!("{} {} {:?}", r.peer, r.status(), r.latency);
+//! }
+//! validator.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod pool;
+mod query;
+mod result;
+mod shared;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axonite::identity::{Hotkey, Keypair};
+use axonite::peer::Peer;
+use axonite::protocol::codec::encode_body;
+use axonite::protocol::{CloseCode, Limits};
+use axonite::synapse::{StreamingSynapse, Synapse};
+use axonite::transport::{TlsError, TransportSettings, client_config};
+use futures_util::future::join_all;
+use ractor::rpc::CallResult;
+use ractor::{Actor, ActorRef};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+pub use query::ChunkStream;
+pub use result::{QueryError, QueryResult};
+
+use crate::supervisor::{
+    Backoff, ChildSpec, Restart, RestartPolicy, Supervisor, SupervisorArguments, SupervisorMsg,
+};
+use pool::{ConnectionPool, PoolMsg};
+use shared::ValidatorShared;
+
+/// Validator settings.
+#[derive(Debug, Clone)]
+pub struct ValidatorConfig {
+    /// The subnet, sent in every handshake.
+    pub netuid: u16,
+    /// Local UDP address. Default `0.0.0.0:0`; tests and local demos use `127.0.0.1:0`.
+    pub bind: SocketAddr,
+    /// Sizes accepted from miners.
+    pub limits: Limits,
+    /// QUIC knobs.
+    pub transport: TransportSettings,
+    /// Connect plus handshake must finish within this. Default 5 s.
+    pub connect_timeout: Duration,
+    /// After a failed connect, a miner is not retried before this backoff (per miner,
+    /// growing with consecutive failures). Default 100 ms doubling to 10 s.
+    pub reconnect_backoff: Backoff,
+    /// Restart budget of the validator's children. Default 5 within 30 s.
+    pub supervisor_policy: RestartPolicy,
+}
+
+impl Default for ValidatorConfig {
+    fn default() -> Self {
+        Self {
+            netuid: 0,
+            bind: SocketAddr::from(([0, 0, 0, 0], 0)),
+            limits: Limits::default(),
+            transport: TransportSettings::default(),
+            connect_timeout: Duration::from_secs(5),
+            reconnect_backoff: Backoff::default()
+                .with_initial(Duration::from_millis(100))
+                .with_max(Duration::from_secs(10)),
+            supervisor_policy: RestartPolicy::default(),
+        }
+    }
+}
+
+/// Why a validator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidatorError {
+    /// The UDP socket could not be bound.
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// TLS configuration failed.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// The actor tree could not be started.
+    #[error("cannot start the validator's actors: {0}")]
+    Spawn(String),
+}
+
+/// Builds a [`Validator`].
+pub struct ValidatorBuilder {
+    keypair: Keypair,
+    config: ValidatorConfig,
+}
+
+impl ValidatorBuilder {
+    /// Sets the subnet.
+    pub fn netuid(mut self, netuid: u16) -> Self {
+        self.config.netuid = netuid;
+        self
+    }
+
+    /// Sets the local UDP address.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.config.bind = addr;
+        self
+    }
+
+    /// Adjusts the configuration in place.
+    pub fn configure(mut self, f: impl FnOnce(&mut ValidatorConfig)) -> Self {
+        f(&mut self.config);
+        self
+    }
+
+    /// Binds the endpoint and starts the supervised pool.
+    pub async fn start(self) -> Result<Validator, ValidatorError> {
+        let config = self.config;
+        let client = client_config(&config.transport)?;
+        let endpoint =
+            quinn::Endpoint::client(config.bind).map_err(|source| ValidatorError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let shared = Arc::new(ValidatorShared::new(
+            self.keypair,
+            config.clone(),
+            endpoint,
+            client,
+        ));
+        let sh = shared.clone();
+        let args = SupervisorArguments::new("validator", config.supervisor_policy).with_child(
+            ChildSpec::from_actor("pool", move || (ConnectionPool, sh.clone()))
+                .with_restart(Restart::Transient),
+        );
+        let (supervisor, join) = Actor::spawn(None, Supervisor, args)
+            .await
+            .map_err(|e| ValidatorError::Spawn(e.to_string()))?;
+        Ok(Validator {
+            shared,
+            supervisor,
+            join,
+            next_id: AtomicU64::new(1),
+        })
+    }
+}
+
+/// A running validator.
+pub struct Validator {
+    shared: Arc<ValidatorShared>,
+    supervisor: ActorRef<SupervisorMsg>,
+    join: tokio::task::JoinHandle<()>,
+    next_id: AtomicU64,
+}
+
+impl Validator {
+    /// Starts building a validator that proves `keypair`'s hotkey.
+    pub fn builder(keypair: Keypair) -> ValidatorBuilder {
+        ValidatorBuilder {
+            keypair,
+            config: ValidatorConfig::default(),
+        }
+    }
+
+    /// The validator's hotkey.
+    pub fn hotkey(&self) -> Hotkey {
+        self.shared.keypair.hotkey()
+    }
+
+    /// The supervisor at the root of this validator's actor tree.
+    pub fn supervisor(&self) -> &ActorRef<SupervisorMsg> {
+        &self.supervisor
+    }
+
+    /// Number of open, authenticated miner connections.
+    pub fn connection_count(&self) -> usize {
+        self.shared.connections.len()
+    }
+
+    /// Connects and authenticates to `peer` now (queries do it on demand).
+    pub async fn connect(&self, peer: &Peer) -> Result<(), QueryError> {
+        let deadline = Instant::now() + self.shared.config.connect_timeout;
+        self.connection(peer, deadline).await.map(|_| ())
+    }
+
+    /// Queries one miner with the synapse's default timeout.
+    pub async fn query<S: Synapse>(&self, peer: &Peer, request: &S) -> QueryResult<S::Response> {
+        self.query_with_timeout(peer, request, S::TIMEOUT).await
+    }
+
+    /// Queries one miner, waiting at most `timeout` (connect included).
+    pub async fn query_with_timeout<S: Synapse>(
+        &self,
+        peer: &Peer,
+        request: &S,
+        timeout: Duration,
+    ) -> QueryResult<S::Response> {
+        let started = Instant::now();
+        match encode_body(request) {
+            Ok(body) => {
+                self.query_encoded::<S::Response>(peer, S::NAME, &body, timeout)
+                    .await
+            }
+            Err(e) => QueryResult {
+                peer: *peer,
+                latency: started.elapsed(),
+                process_time: None,
+                outcome: Err(QueryError::Encode(e.to_string())),
+            },
+        }
+    }
+
+    /// Queries every miner in `peers` concurrently with one request (encoded once), each
+    /// bounded by `timeout`; results come back in the order of `peers`.
+    pub async fn query_many<S: Synapse>(
+        &self,
+        peers: &[Peer],
+        request: &S,
+        timeout: Duration,
+    ) -> Vec<QueryResult<S::Response>> {
+        let body = match encode_body(request) {
+            Ok(body) => body,
+            Err(e) => {
+                let error = QueryError::Encode(e.to_string());
+                return peers
+                    .iter()
+                    .map(|peer| QueryResult {
+                        peer: *peer,
+                        latency: Duration::ZERO,
+                        process_time: None,
+                        outcome: Err(error.clone()),
+                    })
+                    .collect();
+            }
+        };
+        join_all(
+            peers
+                .iter()
+                .map(|peer| self.query_encoded::<S::Response>(peer, S::NAME, &body, timeout)),
+        )
+        .await
+    }
+
+    /// Opens a streaming query; read chunks from the returned stream. `timeout` bounds the
+    /// whole stream.
+    pub async fn query_stream<S: StreamingSynapse>(
+        &self,
+        peer: &Peer,
+        request: &S,
+        timeout: Duration,
+    ) -> Result<ChunkStream<S::Chunk>, QueryError> {
+        let deadline = Instant::now() + timeout;
+        let body = encode_body(request).map_err(|e| QueryError::Encode(e.to_string()))?;
+        let conn = self.connection(peer, deadline).await?;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let (_send, recv) = tokio::time::timeout_at(
+            deadline,
+            query::send_request(&conn, S::NAME, id, remaining, &body),
+        )
+        .await
+        .map_err(|_| QueryError::Timeout)??;
+        Ok(ChunkStream {
+            recv,
+            limits: self.shared.config.limits.clone(),
+            deadline,
+            received: 0,
+            done: false,
+            _t: std::marker::PhantomData,
+        })
+    }
+
+    async fn query_encoded<R: DeserializeOwned>(
+        &self,
+        peer: &Peer,
+        synapse: &'static str,
+        body: &[u8],
+        timeout: Duration,
+    ) -> QueryResult<R> {
+        let started = Instant::now();
+        let deadline = started + timeout;
+        let exchange = async {
+            let conn = self.connection(peer, deadline).await?;
+            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let (_send, mut recv) =
+                query::send_request(&conn, synapse, id, remaining, body).await?;
+            Ok::<_, QueryError>(
+                query::read_response::<R>(&mut recv, &self.shared.config.limits).await,
+            )
+        };
+        let (process_time, outcome) = match tokio::time::timeout_at(deadline, exchange).await {
+            Ok(Ok((process_time, outcome))) => (process_time, outcome),
+            Ok(Err(e)) => (None, Err(e)),
+            Err(_) => (None, Err(QueryError::Timeout)),
+        };
+        QueryResult {
+            peer: *peer,
+            latency: started.elapsed(),
+            process_time,
+            outcome,
+        }
+    }
+
+    /// An authenticated connection to `peer`: from the map, or from the pool.
+    async fn connection(
+        &self,
+        peer: &Peer,
+        deadline: Instant,
+    ) -> Result<quinn::Connection, QueryError> {
+        if let Some(conn) = self.shared.live_connection(peer) {
+            return Ok(conn);
+        }
+        let pool = self
+            .shared
+            .pool(deadline)
+            .await
+            .ok_or(QueryError::Timeout)?;
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match pool
+            .call(|reply| PoolMsg::Connect(*peer, reply), Some(wait))
+            .await
+        {
+            Ok(CallResult::Success(result)) => result,
+            Ok(CallResult::Timeout) => Err(QueryError::Timeout),
+            Ok(CallResult::SenderError) | Err(_) => Err(QueryError::Stopped),
+        }
+    }
+
+    /// Closes every connection and stops the actor tree.
+    pub async fn shutdown(self) {
+        let _ = self
+            .supervisor
+            .stop_and_wait(Some("shutdown".into()), Some(Duration::from_secs(5)))
+            .await;
+        self.shared
+            .endpoint
+            .close(CloseCode::Normal.code().into(), b"validator shutting down");
+        let _ =
+            tokio::time::timeout(Duration::from_secs(2), self.shared.endpoint.wait_idle()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.join).await;
+    }
+}

@@ -1,0 +1,243 @@
+//! The connection pool actor: one client connection actor per miner, connect on demand,
+//! reconnect with backoff. Queries read open connections from a concurrent map and only ask
+//! this actor when a miner has none.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axonite::identity::Hotkey;
+use axonite::peer::Peer;
+use axonite::protocol::CloseCode;
+use axonite::transport::SERVER_NAME;
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+
+use super::QueryError;
+use super::shared::ValidatorShared;
+use crate::handshake::client_handshake;
+
+/// Reply to a connect request.
+pub(crate) type ConnectReply = RpcReplyPort<Result<quinn::Connection, QueryError>>;
+
+/// Messages of the pool.
+pub(crate) enum PoolMsg {
+    /// Give me an authenticated connection to this miner.
+    Connect(Peer, ConnectReply),
+    /// A connect task finished.
+    Connected(Peer, Result<quinn::Connection, QueryError>),
+}
+
+/// The pool actor.
+pub(crate) struct ConnectionPool;
+
+/// The pool's state: connects in progress and recent failures per miner.
+pub(crate) struct PoolState {
+    shared: Arc<ValidatorShared>,
+    pending: HashMap<Hotkey, Vec<ConnectReply>>,
+    failures: HashMap<Hotkey, (u32, Instant)>,
+}
+
+impl Actor for ConnectionPool {
+    type Msg = PoolMsg;
+    type State = PoolState;
+    type Arguments = Arc<ValidatorShared>;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<PoolMsg>,
+        shared: Arc<ValidatorShared>,
+    ) -> Result<PoolState, ActorProcessingErr> {
+        // A restarted pool starts clean: connections of the previous incarnation lost their
+        // watchers with it.
+        for entry in shared.connections.iter() {
+            entry
+                .value()
+                .close(CloseCode::Normal.code().into(), b"pool restarted");
+        }
+        shared.connections.clear();
+        shared.set_pool(Some(myself));
+        Ok(PoolState {
+            shared,
+            pending: HashMap::new(),
+            failures: HashMap::new(),
+        })
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<PoolMsg>,
+        msg: PoolMsg,
+        state: &mut PoolState,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            PoolMsg::Connect(peer, reply) => {
+                if let Some(conn) = state.shared.live_connection(&peer) {
+                    let _ = reply.send(Ok(conn));
+                    return Ok(());
+                }
+                if let Some((failures, retry_at)) = state.failures.get(&peer.hotkey) {
+                    if Instant::now() < *retry_at {
+                        let _ = reply.send(Err(QueryError::Unreachable(format!(
+                            "backing off after {failures} failed connects"
+                        ))));
+                        return Ok(());
+                    }
+                }
+                if let Some(waiting) = state.pending.get_mut(&peer.hotkey) {
+                    waiting.push(reply);
+                    return Ok(());
+                }
+                state.pending.insert(peer.hotkey, vec![reply]);
+                let shared = state.shared.clone();
+                tokio::spawn(async move {
+                    let result = connect(&shared, peer).await;
+                    let _ = myself.send_message(PoolMsg::Connected(peer, result));
+                });
+            }
+            PoolMsg::Connected(peer, result) => {
+                let waiting = state.pending.remove(&peer.hotkey).unwrap_or_default();
+                let result = match result {
+                    Ok(conn) => {
+                        state.failures.remove(&peer.hotkey);
+                        let args = (peer.hotkey, conn.clone(), state.shared.clone());
+                        match Actor::spawn_linked(None, ClientConnection, args, myself.get_cell())
+                            .await
+                        {
+                            Ok(_) => {
+                                let old =
+                                    state.shared.connections.insert(peer.hotkey, conn.clone());
+                                if let Some(old) = old {
+                                    // The miner moved (new address): retire the old session.
+                                    old.close(CloseCode::Normal.code().into(), b"replaced");
+                                }
+                                Ok(conn)
+                            }
+                            Err(e) => Err(QueryError::Connection(e.to_string())),
+                        }
+                    }
+                    Err(e) => {
+                        let (count, _) = state
+                            .failures
+                            .get(&peer.hotkey)
+                            .copied()
+                            .unwrap_or((0, Instant::now()));
+                        let delay = state.shared.config.reconnect_backoff.delay(count);
+                        state
+                            .failures
+                            .insert(peer.hotkey, (count + 1, Instant::now() + delay));
+                        tracing::debug!(%peer, error = %e, retry_in = ?delay, "connect failed");
+                        Err(e)
+                    }
+                };
+                for reply in waiting {
+                    let _ = reply.send(result.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn post_stop(
+        &self,
+        _: ActorRef<PoolMsg>,
+        state: &mut PoolState,
+    ) -> Result<(), ActorProcessingErr> {
+        state.shared.set_pool(None);
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        _: ActorRef<PoolMsg>,
+        event: SupervisionEvent,
+        _: &mut PoolState,
+    ) -> Result<(), ActorProcessingErr> {
+        // Connection actors are not restarted (the next query reconnects), but never silent.
+        if let SupervisionEvent::ActorFailed(cell, error) = event {
+            tracing::error!(actor = %cell.get_id(), %error, "client connection actor failed");
+        }
+        Ok(())
+    }
+}
+
+async fn connect(shared: &ValidatorShared, peer: Peer) -> Result<quinn::Connection, QueryError> {
+    let cfg = &shared.config;
+    let attempt = async {
+        let connecting = shared
+            .endpoint
+            .connect_with(shared.client_config.clone(), peer.addr, SERVER_NAME)
+            .map_err(|e| QueryError::Unreachable(e.to_string()))?;
+        let connection = connecting
+            .await
+            .map_err(|e| QueryError::Unreachable(e.to_string()))?;
+        client_handshake(
+            &connection,
+            &shared.keypair,
+            peer.hotkey,
+            cfg.netuid,
+            &cfg.limits,
+        )
+        .await
+        .map_err(|e| {
+            connection.close(
+                CloseCode::HandshakeRejected.code().into(),
+                b"handshake failed",
+            );
+            QueryError::Handshake(e)
+        })?;
+        Ok(connection)
+    };
+    tokio::time::timeout(cfg.connect_timeout, attempt)
+        .await
+        .map_err(|_| QueryError::Unreachable("connect timed out".into()))?
+}
+
+/// One actor per open connection to a miner: removes it from the map when it closes and
+/// closes it when the pool stops.
+pub(crate) struct ClientConnection;
+
+/// The connection closed, with its reason.
+pub(crate) struct Closed(String);
+
+impl Actor for ClientConnection {
+    type Msg = Closed;
+    type State = (Hotkey, quinn::Connection, Arc<ValidatorShared>);
+    type Arguments = (Hotkey, quinn::Connection, Arc<ValidatorShared>);
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Closed>,
+        args: Self::Arguments,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        let conn = args.1.clone();
+        tokio::spawn(async move {
+            let reason = conn.closed().await;
+            let _ = myself.send_message(Closed(reason.to_string()));
+        });
+        Ok(args)
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<Closed>,
+        Closed(reason): Closed,
+        (hotkey, _, _): &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        tracing::debug!(miner = %hotkey, %reason, "connection to miner closed");
+        myself.stop(None);
+        Ok(())
+    }
+
+    async fn post_stop(
+        &self,
+        _: ActorRef<Closed>,
+        (hotkey, conn, shared): &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        let id = conn.stable_id();
+        shared
+            .connections
+            .remove_if(hotkey, |_, c| c.stable_id() == id);
+        conn.close(CloseCode::Normal.code().into(), b"validator closing");
+        Ok(())
+    }
+}

@@ -1,0 +1,157 @@
+//! One request/response exchange on its own stream.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use axonite::StatusCode;
+use axonite::protocol::codec::{decode_body, decode_envelope, encode_frame};
+use axonite::protocol::{FrameError, FrameType, Limits, RequestHead, ResponseHead, StreamEnd};
+use axonite::transport::{ReadFrameError, read_frame, write_frame, write_payload_frame};
+use serde::de::DeserializeOwned;
+
+use super::QueryError;
+
+pub(crate) fn read_error(e: ReadFrameError) -> QueryError {
+    match e {
+        ReadFrameError::Stream(msg) => QueryError::Connection(msg),
+        ReadFrameError::Frame(FrameError::TooLarge { len, limit }) => QueryError::Protocol(
+            format!("response of {len} bytes exceeds the limit of {limit} bytes"),
+        ),
+        other => QueryError::Protocol(other.to_string()),
+    }
+}
+
+/// Opens a stream and sends a request head and body.
+pub(crate) async fn send_request(
+    conn: &quinn::Connection,
+    synapse: &str,
+    request_id: u64,
+    timeout: Duration,
+    body: &[u8],
+) -> Result<(quinn::SendStream, quinn::RecvStream), QueryError> {
+    let (mut send, recv) = conn
+        .open_bi()
+        .await
+        .map_err(|e| QueryError::Connection(e.to_string()))?;
+    let head = RequestHead {
+        synapse: Cow::Borrowed(synapse),
+        request_id,
+        timeout_ms: u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX),
+    };
+    let frame = encode_frame(FrameType::RequestHead, &head)
+        .map_err(|e| QueryError::Encode(e.to_string()))?;
+    write_frame(&mut send, &frame)
+        .await
+        .map_err(QueryError::Connection)?;
+    write_payload_frame(&mut send, FrameType::Body, body)
+        .await
+        .map_err(QueryError::Connection)?;
+    let _ = send.finish();
+    Ok((send, recv))
+}
+
+/// Reads a unary response: head, then the body on 200.
+pub(crate) async fn read_response<R: DeserializeOwned>(
+    recv: &mut quinn::RecvStream,
+    limits: &Limits,
+) -> (Option<Duration>, Result<R, QueryError>) {
+    let head_bytes = match read_frame(recv, &[FrameType::ResponseHead], limits.max_head_frame).await
+    {
+        Ok((_, bytes)) => bytes,
+        Err(e) => return (None, Err(read_error(e))),
+    };
+    let head: ResponseHead<'_> = match decode_envelope(&head_bytes) {
+        Ok(head) => head,
+        Err(e) => return (None, Err(QueryError::Protocol(e.to_string()))),
+    };
+    let process_time = Some(Duration::from_micros(head.process_time_us));
+    let status = StatusCode(head.status);
+    if !status.is_success() {
+        let message = head.message.into_owned();
+        return (process_time, Err(QueryError::Status { status, message }));
+    }
+    let body = match read_frame(recv, &[FrameType::Body], limits.max_response_body).await {
+        Ok((_, body)) => body,
+        Err(e) => return (process_time, Err(read_error(e))),
+    };
+    let decoded = decode_body::<R>(&body, limits.max_decode_depth)
+        .map_err(|e| QueryError::Decode(e.to_string()));
+    (process_time, decoded)
+}
+
+/// A streaming response being read: chunks until the end frame.
+pub struct ChunkStream<T> {
+    pub(crate) recv: quinn::RecvStream,
+    pub(crate) limits: Limits,
+    pub(crate) deadline: tokio::time::Instant,
+    pub(crate) received: u64,
+    pub(crate) done: bool,
+    pub(crate) _t: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> ChunkStream<T> {
+    /// The next chunk; `Ok(None)` when the miner ended the stream with 200 after sending every
+    /// chunk. A non-200 end, a truncated stream or the deadline give an error.
+    pub async fn next(&mut self) -> Result<Option<T>, QueryError> {
+        if self.done {
+            return Ok(None);
+        }
+        let read = read_frame(
+            &mut self.recv,
+            &[FrameType::StreamChunk, FrameType::StreamEnd],
+            self.limits.max_response_body,
+        );
+        let (header, payload) = match tokio::time::timeout_at(self.deadline, read).await {
+            Ok(Ok(frame)) => frame,
+            Ok(Err(e)) => {
+                self.done = true;
+                return Err(read_error(e));
+            }
+            Err(_) => {
+                self.done = true;
+                return Err(QueryError::Timeout);
+            }
+        };
+        if header.ty == FrameType::StreamChunk {
+            self.received += 1;
+            return decode_body::<T>(&payload, self.limits.max_decode_depth)
+                .map(Some)
+                .map_err(|e| QueryError::Decode(e.to_string()));
+        }
+        self.done = true;
+        let end: StreamEnd<'_> =
+            decode_envelope(&payload).map_err(|e| QueryError::Protocol(e.to_string()))?;
+        let status = StatusCode(end.status);
+        if !status.is_success() {
+            return Err(QueryError::Status {
+                status,
+                message: end.message.into_owned(),
+            });
+        }
+        if end.chunks != self.received {
+            return Err(QueryError::Protocol(format!(
+                "stream ended after {} chunks, miner sent {}",
+                self.received, end.chunks
+            )));
+        }
+        Ok(None)
+    }
+
+    /// Reads every remaining chunk.
+    pub async fn collect(mut self) -> Result<Vec<T>, QueryError> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.next().await? {
+            out.push(chunk);
+        }
+        Ok(out)
+    }
+}
+
+impl<T> std::fmt::Debug for ChunkStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChunkStream")
+            .field("received", &self.received)
+            .field("done", &self.done)
+            .finish()
+    }
+}

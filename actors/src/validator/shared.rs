@@ -1,0 +1,64 @@
+//! State shared by a validator's query calls and its pool actor.
+
+use axonite::identity::{Hotkey, Keypair};
+use axonite::peer::Peer;
+use dashmap::DashMap;
+use ractor::ActorRef;
+use tokio::sync::watch;
+
+use super::ValidatorConfig;
+use super::pool::PoolMsg;
+
+pub(crate) struct ValidatorShared {
+    pub(crate) keypair: Keypair,
+    pub(crate) config: ValidatorConfig,
+    pub(crate) endpoint: quinn::Endpoint,
+    pub(crate) client_config: quinn::ClientConfig,
+    /// Authenticated connections by miner hotkey. Values are cloned out at once; no guard
+    /// is held across an await.
+    pub(crate) connections: DashMap<Hotkey, quinn::Connection>,
+    /// The live pool actor: it registers itself on every (re)start, and queries wait for it.
+    pool: watch::Sender<Option<ActorRef<PoolMsg>>>,
+}
+
+impl ValidatorShared {
+    pub(crate) fn new(
+        keypair: Keypair,
+        config: ValidatorConfig,
+        endpoint: quinn::Endpoint,
+        client_config: quinn::ClientConfig,
+    ) -> Self {
+        Self {
+            keypair,
+            config,
+            endpoint,
+            client_config,
+            connections: DashMap::new(),
+            pool: watch::Sender::new(None),
+        }
+    }
+
+    pub(crate) fn set_pool(&self, pool: Option<ActorRef<PoolMsg>>) {
+        self.pool.send_replace(pool);
+    }
+
+    /// The live pool, waiting for it while it (re)starts; `None` at the deadline.
+    pub(crate) async fn pool(&self, deadline: tokio::time::Instant) -> Option<ActorRef<PoolMsg>> {
+        let mut rx = self.pool.subscribe();
+        let live = |p: &Option<ActorRef<PoolMsg>>| {
+            p.as_ref()
+                .is_some_and(|p| p.get_status() == ractor::ActorStatus::Running)
+        };
+        let wait = rx.wait_for(live);
+        match tokio::time::timeout_at(deadline, wait).await {
+            Ok(Ok(pool)) => pool.clone(),
+            _ => None,
+        }
+    }
+
+    /// An open connection to `peer` at its current address, if any.
+    pub(crate) fn live_connection(&self, peer: &Peer) -> Option<quinn::Connection> {
+        let conn = self.connections.get(&peer.hotkey)?.value().clone();
+        (conn.close_reason().is_none() && conn.remote_address() == peer.addr).then_some(conn)
+    }
+}
