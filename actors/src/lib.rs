@@ -14,6 +14,7 @@ mod handler;
 mod handshake;
 pub mod miner;
 pub mod supervisor;
+mod task;
 mod text;
 pub mod validator;
 

@@ -274,15 +274,18 @@ impl Miner {
     /// Stops accepting, answers queued requests 503, closes connections with a reason, stops
     /// the actors and waits up to `grace` for in-flight work to drain.
     pub async fn shutdown(self, grace: Duration) {
+        // Refuse new connections, answer queued requests 503, stop the tree (which aborts the
+        // connection tasks it owns), then close every connection with a reason.
+        self.endpoint.set_server_config(None);
         for route in self.shared.routes.values() {
             route.queue.close();
         }
-        self.endpoint
-            .close(CloseCode::Shutdown.code().into(), b"miner shutting down");
         let _ = self
             .supervisor
             .stop_and_wait(Some("shutdown".into()), Some(grace))
             .await;
+        self.endpoint
+            .close(CloseCode::Shutdown.code().into(), b"miner shutting down");
         let _ = tokio::time::timeout(grace, self.endpoint.wait_idle()).await;
         let _ = tokio::time::timeout(grace, self.join).await;
     }

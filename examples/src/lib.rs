@@ -2,6 +2,8 @@
 //!
 //! - [`echo`]: a unary synapse that returns what it receives, and a streaming synapse that
 //!   splits text into words.
+//! - [`demo_miners`]: echo miners that are slow or panic on purpose, for the demo.
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod demo_miners;
 pub mod echo;

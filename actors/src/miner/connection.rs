@@ -8,12 +8,13 @@ use std::sync::atomic::Ordering;
 use axonite::handler::Caller;
 use axonite::protocol::CloseCode;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
-use tokio::task::{AbortHandle, JoinSet};
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::request::serve_request;
 use super::shared::{ActiveSlot, MinerShared, PendingSlot};
 use crate::handshake::{HandshakeFailure, serve_handshake};
+use crate::task::OwnedTask;
 use crate::text::truncate;
 
 /// The connection actor (server side).
@@ -31,14 +32,14 @@ pub(crate) struct DriverEnded(Result<(), String>);
 
 impl Actor for ServerConnection {
     type Msg = DriverEnded;
-    type State = AbortHandle;
+    type State = OwnedTask;
     type Arguments = ServerConnectionArgs;
 
     async fn pre_start(
         &self,
         myself: ActorRef<DriverEnded>,
         args: ServerConnectionArgs,
-    ) -> Result<AbortHandle, ActorProcessingErr> {
+    ) -> Result<OwnedTask, ActorProcessingErr> {
         let driver = tokio::spawn(drive(args));
         let abort = driver.abort_handle();
         tokio::spawn(async move {
@@ -49,26 +50,17 @@ impl Actor for ServerConnection {
             };
             let _ = myself.send_message(DriverEnded(ended));
         });
-        Ok(abort)
+        Ok(OwnedTask::new(abort))
     }
 
     async fn handle(
         &self,
         myself: ActorRef<DriverEnded>,
         DriverEnded(ended): DriverEnded,
-        _: &mut AbortHandle,
+        _: &mut OwnedTask,
     ) -> Result<(), ActorProcessingErr> {
         ended?;
         myself.stop(None);
-        Ok(())
-    }
-
-    async fn post_stop(
-        &self,
-        _: ActorRef<DriverEnded>,
-        driver: &mut AbortHandle,
-    ) -> Result<(), ActorProcessingErr> {
-        driver.abort();
         Ok(())
     }
 }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
-use tokio::task::AbortHandle;
 
 use super::connection::{ServerConnection, ServerConnectionArgs};
 use super::shared::{MinerShared, PendingSlot};
+use crate::task::OwnedTask;
 
 /// Accepts connections on the miner's endpoint.
 pub(crate) struct Listener;
@@ -19,14 +19,14 @@ pub(crate) struct AcceptEnded(Result<(), String>);
 
 impl Actor for Listener {
     type Msg = AcceptEnded;
-    type State = AbortHandle;
+    type State = OwnedTask;
     type Arguments = (quinn::Endpoint, Arc<MinerShared>);
 
     async fn pre_start(
         &self,
         myself: ActorRef<AcceptEnded>,
         (endpoint, shared): Self::Arguments,
-    ) -> Result<AbortHandle, ActorProcessingErr> {
+    ) -> Result<OwnedTask, ActorProcessingErr> {
         let accept = tokio::spawn(accept_loop(endpoint, shared, myself.get_cell()));
         let abort = accept.abort_handle();
         tokio::spawn(async move {
@@ -37,14 +37,14 @@ impl Actor for Listener {
             };
             let _ = myself.send_message(AcceptEnded(ended));
         });
-        Ok(abort)
+        Ok(OwnedTask::new(abort))
     }
 
     async fn handle(
         &self,
         myself: ActorRef<AcceptEnded>,
         AcceptEnded(ended): AcceptEnded,
-        _: &mut AbortHandle,
+        _: &mut OwnedTask,
     ) -> Result<(), ActorProcessingErr> {
         ended?;
         myself.stop(Some("endpoint closed".into()));
@@ -55,21 +55,12 @@ impl Actor for Listener {
         &self,
         _: ActorRef<AcceptEnded>,
         event: SupervisionEvent,
-        _: &mut AbortHandle,
+        _: &mut OwnedTask,
     ) -> Result<(), ActorProcessingErr> {
         // Connection actors are not restarted; their failures are reported, never silent.
         if let SupervisionEvent::ActorFailed(cell, error) = event {
             tracing::error!(actor = %cell.get_id(), %error, "connection actor failed");
         }
-        Ok(())
-    }
-
-    async fn post_stop(
-        &self,
-        _: ActorRef<AcceptEnded>,
-        accept: &mut AbortHandle,
-    ) -> Result<(), ActorProcessingErr> {
-        accept.abort();
         Ok(())
     }
 }

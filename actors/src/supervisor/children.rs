@@ -300,6 +300,10 @@ impl Children {
             tokio::select! {
                 joined = stopping.join_next() => match joined {
                     None => break,
+                    // Its mailbox is already closed: the child had exited on its own.
+                    Some(Ok((name, Err(ractor::RactorErr::Messaging(_))))) => {
+                        tracing::debug!(supervisor = %self.supervisor, child = %name, "child had already stopped");
+                    }
                     Some(Ok((name, Err(err)))) => {
                         tracing::warn!(supervisor = %self.supervisor, child = %name, error = %err, "child did not stop cleanly");
                     }

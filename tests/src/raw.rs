@@ -1,0 +1,307 @@
+//! A raw `axonite/1` client for attack tests: it speaks the wire protocol frame by frame, so a
+//! test can send what a real [`Validator`](axonite_actors::Validator) never would (forged or
+//! replayed handshakes, garbage, oversized frames, hand-made request streams) and read exactly
+//! what the miner answers.
+//!
+//! ```no_run
+//! # async fn demo(miner: &axonite_actors::Miner) {
+//! use axonite::Keypair;
+//! use axonite::protocol::CloseCode;
+//! use axonite_e2e::raw::RawConnection;
+//!
+//! // A request signed by another key than the one it claims is refused.
+//! let raw = RawConnection::connect(miner.local_addr()).await.unwrap();
+//! let mut request = raw.handshake_request(&Keypair::generate(), miner.hotkey());
+//! request.validator = Keypair::generate().hotkey();
+//! assert!(raw.handshake(&request).await.is_err());
+//! raw.expect_closed_with(CloseCode::HandshakeRejected).await;
+//! # }
+//! ```
+
+use std::borrow::Cow;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axonite::handshake::{SessionBinding, client_request, unix_millis, verify_server_response};
+use axonite::protocol::codec::{decode_body, decode_envelope, encode_body, encode_frame};
+use axonite::protocol::{
+    CloseCode, FrameType, HandshakeRequest, HandshakeResponse, Limits, PROTOCOL_NAME, RequestHead,
+    ResponseHead, StatusCode,
+};
+use axonite::transport::{
+    SERVER_NAME, TransportSettings, client_config_with_alpn, read_frame, session_binding,
+    write_frame, write_payload_frame,
+};
+use axonite::{Hotkey, Keypair};
+use axonite_actors::Miner;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::{NETUID, loopback};
+
+/// A QUIC client endpoint on loopback offering ALPN `alpn`.
+pub fn client_endpoint_with_alpn(alpn: &[u8]) -> quinn::Endpoint {
+    let config = client_config_with_alpn(&TransportSettings::default(), alpn)
+        .expect("client TLS config builds");
+    let mut endpoint = quinn::Endpoint::client(loopback()).expect("client endpoint binds");
+    endpoint.set_default_client_config(config);
+    endpoint
+}
+
+/// A QUIC client endpoint on loopback offering ALPN `axonite/1`.
+pub fn client_endpoint() -> quinn::Endpoint {
+    client_endpoint_with_alpn(PROTOCOL_NAME.as_bytes())
+}
+
+/// The close code and reason of a connection the peer closed at the application level, or
+/// `None` for any other end (transport error, timeout, local close).
+pub fn application_close(error: &quinn::ConnectionError) -> Option<(CloseCode, String)> {
+    match error {
+        quinn::ConnectionError::ApplicationClosed(close) => Some((
+            CloseCode::from_code(close.error_code.into_inner())?,
+            String::from_utf8_lossy(&close.reason).into_owned(),
+        )),
+        _ => None,
+    }
+}
+
+/// One QUIC connection to a miner, driven by hand.
+#[derive(Debug)]
+pub struct RawConnection {
+    endpoint: quinn::Endpoint,
+    conn: quinn::Connection,
+    binding: SessionBinding,
+}
+
+impl RawConnection {
+    /// Dials `addr` over TLS (ALPN `axonite/1`); no handshake is sent yet.
+    pub async fn connect(addr: SocketAddr) -> Result<Self, quinn::ConnectionError> {
+        Self::connect_from(client_endpoint(), addr).await
+    }
+
+    /// Dials `addr` from `endpoint` (for example one with another ALPN).
+    pub async fn connect_from(
+        endpoint: quinn::Endpoint,
+        addr: SocketAddr,
+    ) -> Result<Self, quinn::ConnectionError> {
+        let conn = endpoint
+            .connect(addr, SERVER_NAME)
+            .expect("connect parameters are valid")
+            .await?;
+        let binding = session_binding(&conn).expect("TLS exporter works");
+        Ok(Self {
+            endpoint,
+            conn,
+            binding,
+        })
+    }
+
+    /// Dials `miner`, proves `keypair` in an honest handshake and checks the miner's answer.
+    pub async fn authenticated(miner: &Miner, keypair: &Keypair) -> Self {
+        let raw = Self::connect(miner.local_addr())
+            .await
+            .expect("TLS to the miner completes");
+        let request = raw.handshake_request(keypair, miner.hotkey());
+        let response = raw
+            .handshake(&request)
+            .await
+            .expect("honest handshake is accepted");
+        verify_server_response(&response, &request, &raw.binding)
+            .expect("the miner's response is bound to this session");
+        raw
+    }
+
+    /// The QUIC connection.
+    pub fn connection(&self) -> &quinn::Connection {
+        &self.conn
+    }
+
+    /// The TLS exporter binding of this connection.
+    pub fn binding(&self) -> SessionBinding {
+        self.binding
+    }
+
+    /// An honest handshake request for `miner` on this session, signed now.
+    pub fn handshake_request(&self, keypair: &Keypair, miner: Hotkey) -> HandshakeRequest {
+        self.handshake_request_at(keypair, miner, unix_millis())
+    }
+
+    /// A handshake request for `miner` on this session, signed with timestamp `now_ms`.
+    pub fn handshake_request_at(
+        &self,
+        keypair: &Keypair,
+        miner: Hotkey,
+        now_ms: u64,
+    ) -> HandshakeRequest {
+        client_request(keypair, miner, NETUID, &self.binding, now_ms)
+    }
+
+    /// Sends `request` as the handshake frame and reads the miner's response. An `Err`
+    /// carries the read failure (for a refused handshake: the connection was closed).
+    pub async fn handshake(&self, request: &HandshakeRequest) -> Result<HandshakeResponse, String> {
+        let frame = encode_frame(FrameType::HandshakeRequest, request).expect("request encodes");
+        let (_send, mut recv) = self.send_handshake_bytes(&frame, true).await?;
+        let (_, payload) = read_frame(
+            &mut recv,
+            &[FrameType::HandshakeResponse],
+            Limits::default().max_handshake_frame,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        decode_envelope(&payload).map_err(|e| e.to_string())
+    }
+
+    /// Opens the first stream and writes `bytes` on it, finishing it when `finish` is true.
+    /// The streams are returned so the caller decides when they drop.
+    pub async fn send_handshake_bytes(
+        &self,
+        bytes: &[u8],
+        finish: bool,
+    ) -> Result<(quinn::SendStream, quinn::RecvStream), String> {
+        let (mut send, recv) = self.conn.open_bi().await.map_err(|e| e.to_string())?;
+        write_frame(&mut send, bytes).await?;
+        if finish {
+            send.finish().map_err(|e| e.to_string())?;
+        }
+        Ok((send, recv))
+    }
+
+    /// Waits until the connection closes and returns why.
+    pub async fn closed(&self) -> quinn::ConnectionError {
+        self.conn.closed().await
+    }
+
+    /// Waits until the peer closes the connection and asserts it used `code`; returns the
+    /// reason the peer gave.
+    pub async fn expect_closed_with(&self, code: CloseCode) -> String {
+        let error = self.closed().await;
+        match application_close(&error) {
+            Some((got, reason)) => {
+                assert_eq!(got, code, "closed with {got:?} ({reason}), expected {code:?}");
+                reason
+            }
+            None => panic!("expected an application close with {code:?}, got {error}"),
+        }
+    }
+
+    /// Opens a request stream and sends a head and a body frame, then finishes the stream.
+    pub async fn send_request(
+        &self,
+        synapse: &str,
+        timeout_ms: u32,
+        body: &[u8],
+    ) -> quinn::RecvStream {
+        let (mut send, recv) = self.open_request(synapse, timeout_ms).await;
+        write_payload_frame(&mut send, FrameType::Body, body)
+            .await
+            .expect("body is written");
+        send.finish().expect("stream finishes");
+        recv
+    }
+
+    /// Opens a request stream and sends only the head; the caller writes the rest.
+    pub async fn open_request(
+        &self,
+        synapse: &str,
+        timeout_ms: u32,
+    ) -> (quinn::SendStream, quinn::RecvStream) {
+        let (mut send, recv) = self.conn.open_bi().await.expect("request stream opens");
+        let head = RequestHead {
+            synapse: Cow::Borrowed(synapse),
+            request_id: 1,
+            timeout_ms,
+        };
+        let frame = encode_frame(FrameType::RequestHead, &head).expect("head encodes");
+        write_frame(&mut send, &frame)
+            .await
+            .expect("head is written");
+        (send, recv)
+    }
+
+    /// Opens a request stream, writes `bytes` verbatim and finishes it.
+    pub async fn send_raw_request(&self, bytes: &[u8]) -> quinn::RecvStream {
+        let (mut send, recv) = self.conn.open_bi().await.expect("request stream opens");
+        write_frame(&mut send, bytes)
+            .await
+            .expect("bytes are written");
+        send.finish().expect("stream finishes");
+        recv
+    }
+
+    /// One unary request with an already-encoded body; returns the miner's answer.
+    pub async fn request(&self, synapse: &str, timeout_ms: u32, body: &[u8]) -> RawResponse {
+        let mut recv = self.send_request(synapse, timeout_ms, body).await;
+        read_response(&mut recv).await
+    }
+
+    /// One unary request of synapse `name` with `body` encoded as MessagePack.
+    pub async fn request_typed<T: Serialize>(
+        &self,
+        synapse: &str,
+        timeout_ms: u32,
+        body: &T,
+    ) -> RawResponse {
+        let body = encode_body(body).expect("body encodes");
+        self.request(synapse, timeout_ms, &body).await
+    }
+
+    /// Closes the connection and lets the endpoint say goodbye.
+    pub async fn close(self) {
+        self.conn.close(CloseCode::Normal.code().into(), b"test done");
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.endpoint.wait_idle()).await;
+    }
+}
+
+/// A miner's answer to one raw request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawResponse {
+    /// The status in the response head.
+    pub status: StatusCode,
+    /// The message in the response head.
+    pub message: String,
+    /// The body frame's payload, present on 200.
+    pub body: Option<Vec<u8>>,
+}
+
+impl RawResponse {
+    /// Decodes the body as `T`, panicking when there is none or it does not decode.
+    pub fn decode<T: DeserializeOwned>(&self) -> T {
+        let body = self.body.as_deref().expect("response has a body");
+        decode_body(body, 64).expect("response body decodes")
+    }
+}
+
+/// Reads a unary response (head, then the body on 200) from a request stream.
+pub async fn read_response(recv: &mut quinn::RecvStream) -> RawResponse {
+    let limits = Limits::default();
+    let (_, head) = read_frame(recv, &[FrameType::ResponseHead], limits.max_head_frame)
+        .await
+        .expect("response head arrives");
+    let head: ResponseHead<'_> = decode_envelope(&head).expect("response head decodes");
+    let status = StatusCode(head.status);
+    let body = if status.is_success() {
+        let (_, body) = read_frame(recv, &[FrameType::Body], limits.max_response_body)
+            .await
+            .expect("response body arrives");
+        Some(body)
+    } else {
+        None
+    };
+    RawResponse {
+        status,
+        message: head.message.into_owned(),
+        body,
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds, failing the test after 20 s.
+pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
