@@ -177,7 +177,10 @@ impl RawConnection {
         let error = self.closed().await;
         match application_close(&error) {
             Some((got, reason)) => {
-                assert_eq!(got, code, "closed with {got:?} ({reason}), expected {code:?}");
+                assert_eq!(
+                    got, code,
+                    "closed with {got:?} ({reason}), expected {code:?}"
+                );
                 reason
             }
             None => panic!("expected an application close with {code:?}, got {error}"),
@@ -247,7 +250,8 @@ impl RawConnection {
 
     /// Closes the connection and lets the endpoint say goodbye.
     pub async fn close(self) {
-        self.conn.close(CloseCode::Normal.code().into(), b"test done");
+        self.conn
+            .close(CloseCode::Normal.code().into(), b"test done");
         let _ = tokio::time::timeout(Duration::from_secs(2), self.endpoint.wait_idle()).await;
     }
 }

@@ -45,9 +45,16 @@ impl ValidatorShared {
     /// The live pool, waiting for it while it (re)starts; `None` at the deadline.
     pub(crate) async fn pool(&self, deadline: tokio::time::Instant) -> Option<ActorRef<PoolMsg>> {
         let mut rx = self.pool.subscribe();
+        // A starting pool already queues messages; only a dying or dead one (not yet replaced
+        // by its restart) is skipped. The status is read once per value: waiting for a status
+        // change here would miss it, since status changes do not notify the channel.
         let live = |p: &Option<ActorRef<PoolMsg>>| {
-            p.as_ref()
-                .is_some_and(|p| p.get_status() == ractor::ActorStatus::Running)
+            p.as_ref().is_some_and(|p| {
+                !matches!(
+                    p.get_status(),
+                    ractor::ActorStatus::Stopping | ractor::ActorStatus::Stopped
+                )
+            })
         };
         let wait = rx.wait_for(live);
         match tokio::time::timeout_at(deadline, wait).await {
