@@ -32,6 +32,9 @@ pub struct MinerConfig {
     pub max_pending_per_ip: usize,
     /// Authenticated connections held at once. Default 4,096.
     pub max_connections: usize,
+    /// A request's head and body must arrive within this, or it is answered 408 and its
+    /// stream stopped, so a slow or stalled stream cannot hold resources. Default 10 s.
+    pub request_read_timeout: Duration,
     /// Upper bound on the deadline a validator may ask for. Default 60 s.
     pub max_request_timeout: Duration,
     /// Worker actors per synapse: how many requests of one synapse run at once. Default 32.
@@ -62,6 +65,7 @@ impl Default for MinerConfig {
             max_pending_handshakes: 1_024,
             max_pending_per_ip: 16,
             max_connections: 4_096,
+            request_read_timeout: Duration::from_secs(10),
             max_request_timeout: Duration::from_secs(60),
             workers_per_synapse: 32,
             queue_capacity: 1_024,

@@ -153,10 +153,10 @@ async fn drive(args: ServerConnectionArgs) {
                 }
             },
             Some(joined) = streams.join_next(), if !streams.is_empty() => {
-                if let Err(e) = joined {
-                    if e.is_panic() {
-                        tracing::error!(%remote, error = %e, "request task panicked");
-                    }
+                if let Err(e) = joined
+                    && e.is_panic()
+                {
+                    tracing::error!(%remote, error = %e, "request task panicked");
                 }
             }
         }

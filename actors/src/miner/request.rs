@@ -19,7 +19,7 @@ use futures_util::FutureExt;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use super::shared::MinerShared;
+use super::shared::{MinerShared, Route};
 use crate::handler::Job;
 use crate::text::truncate;
 
@@ -37,41 +37,19 @@ pub(crate) async fn serve_request(
     let received = Instant::now();
     let limits = &shared.config.limits;
 
-    // Head.
-    let head_bytes =
-        match read_frame(&mut recv, &[FrameType::RequestHead], limits.max_head_frame).await {
-            Ok((_, bytes)) => bytes,
-            Err(e) => return refuse_unread(&mut send, &mut recv, received, read_refusal(e)).await,
-        };
-    let head: RequestHead<'_> = match decode_envelope(&head_bytes) {
-        Ok(head) => head,
-        Err(e) => {
-            let refusal = Refusal::new(StatusCode::BAD_REQUEST, format!("bad request head: {e}"));
+    // Reading the request is bounded in time: a slow or stalled stream cannot hold it open.
+    let read = read_request(&shared, &mut recv);
+    let (head, route, body) = match tokio::time::timeout(shared.config.request_read_timeout, read)
+        .await
+    {
+        Ok(Ok(request)) => request,
+        Ok(Err(refusal)) => return refuse_unread(&mut send, &mut recv, received, refusal).await,
+        Err(_) => {
+            let refusal = Refusal::new(StatusCode::TIMEOUT, "request not received in time");
             return refuse_unread(&mut send, &mut recv, received, refusal).await;
         }
     };
-
-    // Route.
-    let Some(route) = shared.routes.get(head.synapse.as_ref()) else {
-        let refusal = Refusal::new(
-            StatusCode::NOT_FOUND,
-            format!("unknown synapse `{}`", truncate(&head.synapse, 64)),
-        );
-        return refuse_unread(&mut send, &mut recv, received, refusal).await;
-    };
     let service = &route.service;
-
-    // Body, refused from its header when over the synapse's limit.
-    let limit = service
-        .max_request_bytes()
-        .map_or(limits.max_request_body, |l| l.min(limits.max_request_body));
-    let body = match read_header(&mut recv, &[FrameType::Body], limit).await {
-        Ok(header) => match read_payload(&mut recv, header).await {
-            Ok(body) => body,
-            Err(e) => return refuse_unread(&mut send, &mut recv, received, read_refusal(e)).await,
-        },
-        Err(e) => return refuse_unread(&mut send, &mut recv, received, read_refusal(e)).await,
-    };
 
     let timeout = match head.timeout_ms {
         0 => service.timeout(),
@@ -148,6 +126,45 @@ pub(crate) async fn serve_request(
     }
 }
 
+/// The parts of a request the pipeline needs once it has been read.
+struct Head {
+    request_id: u64,
+    timeout_ms: u32,
+}
+
+/// Reads the head (400/413), routes it (404), and reads the body under the synapse's size
+/// limit, refusing an oversized body from its header alone (413).
+async fn read_request<'s>(
+    shared: &'s MinerShared,
+    recv: &mut quinn::RecvStream,
+) -> Result<(Head, &'s Route, Vec<u8>), Refusal> {
+    let limits = &shared.config.limits;
+    let (_, head_bytes) = read_frame(recv, &[FrameType::RequestHead], limits.max_head_frame)
+        .await
+        .map_err(read_refusal)?;
+    let head: RequestHead<'_> = decode_envelope(&head_bytes)
+        .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("bad request head: {e}")))?;
+    let route = shared.routes.get(head.synapse.as_ref()).ok_or_else(|| {
+        Refusal::new(
+            StatusCode::NOT_FOUND,
+            format!("unknown synapse `{}`", truncate(&head.synapse, 64)),
+        )
+    })?;
+    let limit = route
+        .service
+        .max_request_bytes()
+        .map_or(limits.max_request_body, |l| l.min(limits.max_request_body));
+    let header = read_header(recv, &[FrameType::Body], limit)
+        .await
+        .map_err(read_refusal)?;
+    let body = read_payload(recv, header).await.map_err(read_refusal)?;
+    let head = Head {
+        request_id: head.request_id,
+        timeout_ms: head.timeout_ms,
+    };
+    Ok((head, route, body))
+}
+
 /// Waits for the worker. A dropped reply means the worker died mid-job.
 async fn await_outcome(
     outcome: oneshot::Receiver<Result<Vec<u8>, Refusal>>,
@@ -209,13 +226,12 @@ async fn respond(
     if write_frame(send, &frame).await.is_err() {
         return;
     }
-    if let Some(body) = body {
-        if write_payload_frame(send, FrameType::Body, &body)
+    if let Some(body) = body
+        && write_payload_frame(send, FrameType::Body, &body)
             .await
             .is_err()
-        {
-            return;
-        }
+    {
+        return;
     }
     let _ = send.finish();
 }
@@ -236,9 +252,9 @@ async fn end_stream(
         process_time_us: micros_since(received),
         chunks,
     };
-    if let Ok(frame) = encode_frame(FrameType::StreamEnd, &end) {
-        if write_frame(send, &frame).await.is_ok() {
-            let _ = send.finish();
-        }
+    if let Ok(frame) = encode_frame(FrameType::StreamEnd, &end)
+        && write_frame(send, &frame).await.is_ok()
+    {
+        let _ = send.finish();
     }
 }

@@ -75,13 +75,13 @@ impl Actor for ConnectionPool {
                     let _ = reply.send(Ok(conn));
                     return Ok(());
                 }
-                if let Some((failures, retry_at)) = state.failures.get(&peer.hotkey) {
-                    if Instant::now() < *retry_at {
-                        let _ = reply.send(Err(QueryError::Unreachable(format!(
-                            "backing off after {failures} failed connects"
-                        ))));
-                        return Ok(());
-                    }
+                if let Some((failures, retry_at)) = state.failures.get(&peer.hotkey)
+                    && Instant::now() < *retry_at
+                {
+                    let _ = reply.send(Err(QueryError::Unreachable(format!(
+                        "backing off after {failures} failed connects"
+                    ))));
+                    return Ok(());
                 }
                 if let Some(waiting) = state.pending.get_mut(&peer.hotkey) {
                     waiting.push(reply);
