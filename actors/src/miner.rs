@@ -41,6 +41,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axonite::directory::ValidatorDirectory;
 use axonite::handshake::HandshakeVerifier;
 use axonite::identity::{Hotkey, Keypair};
 use axonite::peer::Peer;
@@ -121,6 +122,12 @@ impl MinerBuilder {
     /// Admits only these validators to the handshake.
     pub fn allow_validators(mut self, validators: impl IntoIterator<Item = Hotkey>) -> Self {
         self.config.allowed_validators = Some(validators.into_iter().collect::<HashSet<_>>());
+        self
+    }
+
+    /// Looks callers up in `directory` (uid, stake, permit for handlers and priority).
+    pub fn directory(mut self, directory: impl ValidatorDirectory) -> Self {
+        self.config.directory = Some(Arc::new(directory));
         self
     }
 

@@ -15,6 +15,7 @@
 //!   (verify, blacklist, priority) and then the [`Handler`].
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod directory;
 pub mod handler;
 pub mod handshake;
 pub mod identity;

@@ -2,8 +2,10 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use axonite::directory::ValidatorDirectory;
 use axonite::handshake::ServerPolicy;
 use axonite::identity::Hotkey;
 use axonite::protocol::Limits;
@@ -13,7 +15,7 @@ use crate::supervisor::{Backoff, RestartPolicy};
 
 /// Everything a miner can be tuned with. Plain data with defaults; see each field for the
 /// trade-off it controls.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MinerConfig {
     /// Where to listen (UDP). Default `127.0.0.1:0` (loopback, any free port); a public miner
     /// sets `0.0.0.0:<port>`.
@@ -52,6 +54,11 @@ pub struct MinerConfig {
     /// If set, only these validators may complete the handshake. `None` admits every
     /// validator that proves its hotkey (static mode without a chain).
     pub allowed_validators: Option<HashSet<Hotkey>>,
+    /// Where a caller's uid, stake and permit come from. `None`: every caller has stake 0
+    /// and no permit.
+    pub directory: Option<Arc<dyn ValidatorDirectory>>,
+    /// Refuse, at the handshake, validators the directory does not know. Default false.
+    pub require_known_validator: bool,
 }
 
 impl Default for MinerConfig {
@@ -79,6 +86,33 @@ impl Default for MinerConfig {
                 ),
             supervisor_policy: RestartPolicy::default(),
             allowed_validators: None,
+            directory: None,
+            require_known_validator: false,
         }
+    }
+}
+
+impl std::fmt::Debug for MinerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MinerConfig")
+            .field("listen", &self.listen)
+            .field("handshake", &self.handshake)
+            .field("limits", &self.limits)
+            .field("transport", &self.transport)
+            .field("handshake_timeout", &self.handshake_timeout)
+            .field("max_pending_handshakes", &self.max_pending_handshakes)
+            .field("max_pending_per_ip", &self.max_pending_per_ip)
+            .field("max_connections", &self.max_connections)
+            .field("request_read_timeout", &self.request_read_timeout)
+            .field("max_request_timeout", &self.max_request_timeout)
+            .field("workers_per_synapse", &self.workers_per_synapse)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("allowed_validators", &self.allowed_validators)
+            .field(
+                "directory",
+                &self.directory.as_ref().map(|_| "<dyn ValidatorDirectory>"),
+            )
+            .field("require_known_validator", &self.require_known_validator)
+            .finish_non_exhaustive()
     }
 }

@@ -97,9 +97,19 @@ async fn drive(args: ServerConnectionArgs) {
         }
     };
 
-    let admit = |hotkey: &axonite::Hotkey| match &shared.config.allowed_validators {
-        Some(allowed) if !allowed.contains(hotkey) => Err("not in the allowed validators".into()),
-        _ => Ok(()),
+    let mut info = None;
+    let admit = |hotkey: &axonite::Hotkey| {
+        let cfg = &shared.config;
+        if let Some(allowed) = &cfg.allowed_validators
+            && !allowed.contains(hotkey)
+        {
+            return Err("not in the allowed validators".to_owned());
+        }
+        info = cfg.directory.as_ref().and_then(|d| d.lookup(hotkey));
+        if cfg.require_known_validator && info.is_none() {
+            return Err("not a known validator".to_owned());
+        }
+        Ok(())
     };
     let handshake = serve_handshake(&connection, &shared.verifier, &shared.config.limits, admit);
     let validator = match tokio::time::timeout_at(deadline, handshake).await {
@@ -136,9 +146,9 @@ async fn drive(args: ServerConnectionArgs) {
     let caller = Arc::new(Caller {
         hotkey: validator,
         addr: remote,
-        uid: None,
-        stake: 0.0,
-        validator_permit: false,
+        uid: info.and_then(|i| i.uid),
+        stake: info.map_or(0.0, |i| i.stake),
+        validator_permit: info.is_some_and(|i| i.validator_permit),
     });
     let mut streams = JoinSet::new();
     loop {
