@@ -279,7 +279,8 @@ impl Miner {
     }
 
     /// Stops accepting, answers queued requests 503, closes connections with a reason, stops
-    /// the actors and waits up to `grace` for in-flight work to drain.
+    /// the actors, and waits up to `grace` for the connections to close and the UDP port to
+    /// be released (so a miner can be restarted on the same port at once).
     pub async fn shutdown(self, grace: Duration) {
         // Refuse new connections, answer queued requests 503, stop the tree (which aborts the
         // connection tasks it owns), then close every connection with a reason.
@@ -295,5 +296,17 @@ impl Miner {
             .close(CloseCode::Shutdown.code().into(), b"miner shutting down");
         let _ = tokio::time::timeout(grace, self.endpoint.wait_idle()).await;
         let _ = tokio::time::timeout(grace, self.join).await;
+        // quinn releases the UDP socket in its driver task shortly after the last handle
+        // drops; wait for it so a miner restarted on the same port can bind it.
+        let addr = self.local_addr;
+        drop(self.endpoint);
+        let released = async {
+            while std::net::UdpSocket::bind(addr).is_err() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        if tokio::time::timeout(grace, released).await.is_err() {
+            tracing::warn!(%addr, "UDP port still bound after shutdown");
+        }
     }
 }
