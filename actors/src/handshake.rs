@@ -8,6 +8,7 @@ use axonite::identity::{Hotkey, Keypair};
 use axonite::protocol::codec::{decode_envelope, encode_frame};
 use axonite::protocol::{CloseCode, FrameType, HandshakeRequest, HandshakeResponse, Limits};
 use axonite::transport::{ReadFrameError, read_frame, session_binding, write_frame};
+use serde::de::DeserializeOwned;
 
 /// Why a handshake did not complete.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,11 +37,19 @@ impl HandshakeFailure {
     }
 }
 
-fn read_error(e: ReadFrameError) -> HandshakeFailure {
-    match e {
-        ReadFrameError::Stream(msg) => HandshakeFailure::Connection(msg),
-        other => HandshakeFailure::Protocol(other.to_string()),
-    }
+/// Reads one handshake frame of type `ty` under the handshake size limit and decodes it.
+async fn read_envelope<T: DeserializeOwned>(
+    recv: &mut quinn::RecvStream,
+    ty: FrameType,
+    limits: &Limits,
+) -> Result<T, HandshakeFailure> {
+    let (_, payload) = read_frame(recv, &[ty], limits.max_handshake_frame)
+        .await
+        .map_err(|e| match e {
+            ReadFrameError::Stream(msg) => HandshakeFailure::Connection(msg),
+            other => HandshakeFailure::Protocol(other.to_string()),
+        })?;
+    decode_envelope(&payload).map_err(|e| HandshakeFailure::Protocol(e.to_string()))
 }
 
 /// Miner side: accept the handshake stream, check the request, answer. Returns the proven
@@ -57,15 +66,8 @@ pub(crate) async fn serve_handshake(
         .accept_bi()
         .await
         .map_err(|e| HandshakeFailure::Connection(e.to_string()))?;
-    let (_, payload) = read_frame(
-        &mut recv,
-        &[FrameType::HandshakeRequest],
-        limits.max_handshake_frame,
-    )
-    .await
-    .map_err(read_error)?;
     let request: HandshakeRequest =
-        decode_envelope(&payload).map_err(|e| HandshakeFailure::Protocol(e.to_string()))?;
+        read_envelope(&mut recv, FrameType::HandshakeRequest, limits).await?;
     let validator = verifier.verify_request(&request, &binding, unix_millis())?;
     admit(&validator).map_err(|reason| HandshakeError::NotAdmitted {
         hotkey: validator,
@@ -105,15 +107,8 @@ pub(crate) async fn client_handshake(
             .map_err(HandshakeFailure::Connection)?;
         send.finish()
             .map_err(|e| HandshakeFailure::Connection(e.to_string()))?;
-        let (_, payload) = read_frame(
-            &mut recv,
-            &[FrameType::HandshakeResponse],
-            limits.max_handshake_frame,
-        )
-        .await
-        .map_err(read_error)?;
         let response: HandshakeResponse =
-            decode_envelope(&payload).map_err(|e| HandshakeFailure::Protocol(e.to_string()))?;
+            read_envelope(&mut recv, FrameType::HandshakeResponse, limits).await?;
         verify_server_response(&response, &request, &binding)?;
         Ok(())
     }

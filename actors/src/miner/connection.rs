@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use super::request::serve_request;
 use super::shared::{ActiveSlot, MinerShared, PendingSlot};
 use crate::handshake::{HandshakeFailure, serve_handshake};
-use crate::task::OwnedTask;
+use crate::task::{OwnedTask, TaskEnded};
 use crate::text::truncate;
 
 /// The connection actor (server side).
@@ -27,36 +27,23 @@ pub(crate) struct ServerConnectionArgs {
     pub(crate) slot: PendingSlot,
 }
 
-/// The driver task ended: cleanly, or with the text of its panic.
-pub(crate) struct DriverEnded(Result<(), String>);
-
 impl Actor for ServerConnection {
-    type Msg = DriverEnded;
+    type Msg = TaskEnded;
     type State = OwnedTask;
     type Arguments = ServerConnectionArgs;
 
     async fn pre_start(
         &self,
-        myself: ActorRef<DriverEnded>,
+        myself: ActorRef<TaskEnded>,
         args: ServerConnectionArgs,
     ) -> Result<OwnedTask, ActorProcessingErr> {
-        let driver = tokio::spawn(drive(args));
-        let abort = driver.abort_handle();
-        tokio::spawn(async move {
-            let ended = match driver.await {
-                Ok(()) => Ok(()),
-                Err(e) if e.is_cancelled() => Ok(()),
-                Err(e) => Err(format!("connection driver panicked: {e}")),
-            };
-            let _ = myself.send_message(DriverEnded(ended));
-        });
-        Ok(OwnedTask::new(abort))
+        Ok(OwnedTask::spawn("connection driver", myself, drive(args)))
     }
 
     async fn handle(
         &self,
-        myself: ActorRef<DriverEnded>,
-        DriverEnded(ended): DriverEnded,
+        myself: ActorRef<TaskEnded>,
+        TaskEnded(ended): TaskEnded,
         _: &mut OwnedTask,
     ) -> Result<(), ActorProcessingErr> {
         ended?;

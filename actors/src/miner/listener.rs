@@ -9,41 +9,33 @@ use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
 
 use super::connection::{ServerConnection, ServerConnectionArgs};
 use super::shared::{MinerShared, PendingSlot};
-use crate::task::OwnedTask;
+use crate::task::{OwnedTask, TaskEnded};
 
 /// Accepts connections on the miner's endpoint.
 pub(crate) struct Listener;
 
-/// The accept loop stopped: the endpoint closed (`Ok`), or it panicked (`Err`).
-pub(crate) struct AcceptEnded(Result<(), String>);
-
 impl Actor for Listener {
-    type Msg = AcceptEnded;
+    type Msg = TaskEnded;
     type State = OwnedTask;
     type Arguments = (quinn::Endpoint, Arc<MinerShared>);
 
     async fn pre_start(
         &self,
-        myself: ActorRef<AcceptEnded>,
+        myself: ActorRef<TaskEnded>,
         (endpoint, shared): Self::Arguments,
     ) -> Result<OwnedTask, ActorProcessingErr> {
-        let accept = tokio::spawn(accept_loop(endpoint, shared, myself.get_cell()));
-        let abort = accept.abort_handle();
-        tokio::spawn(async move {
-            let ended = match accept.await {
-                Ok(()) => Ok(()),
-                Err(e) if e.is_cancelled() => Ok(()),
-                Err(e) => Err(format!("accept loop panicked: {e}")),
-            };
-            let _ = myself.send_message(AcceptEnded(ended));
-        });
-        Ok(OwnedTask::new(abort))
+        let cell = myself.get_cell();
+        Ok(OwnedTask::spawn(
+            "accept loop",
+            myself,
+            accept_loop(endpoint, shared, cell),
+        ))
     }
 
     async fn handle(
         &self,
-        myself: ActorRef<AcceptEnded>,
-        AcceptEnded(ended): AcceptEnded,
+        myself: ActorRef<TaskEnded>,
+        TaskEnded(ended): TaskEnded,
         _: &mut OwnedTask,
     ) -> Result<(), ActorProcessingErr> {
         ended?;
@@ -53,7 +45,7 @@ impl Actor for Listener {
 
     async fn handle_supervisor_evt(
         &self,
-        _: ActorRef<AcceptEnded>,
+        _: ActorRef<TaskEnded>,
         event: SupervisionEvent,
         _: &mut OwnedTask,
     ) -> Result<(), ActorProcessingErr> {
