@@ -16,6 +16,7 @@ pub mod miner;
 pub mod supervisor;
 mod task;
 mod text;
+mod time;
 pub mod validator;
 
 pub use handshake::HandshakeFailure;

@@ -57,6 +57,7 @@ pub use result::{QueryError, QueryResult};
 use crate::supervisor::{
     Backoff, ChildSpec, Restart, RestartPolicy, Supervisor, SupervisorArguments, SupervisorMsg,
 };
+use crate::time::deadline_after;
 use pool::{ConnectionPool, PoolMsg};
 use shared::ValidatorShared;
 
@@ -206,7 +207,7 @@ impl Validator {
 
     /// Connects and authenticates to `peer` now (queries do it on demand).
     pub async fn connect(&self, peer: &Peer) -> Result<(), QueryError> {
-        let deadline = Instant::now() + self.shared.config.connect_timeout;
+        let deadline = deadline_after(Instant::now(), self.shared.config.connect_timeout);
         self.connection(peer, deadline).await.map(|_| ())
     }
 
@@ -276,7 +277,7 @@ impl Validator {
         request: &S,
         timeout: Duration,
     ) -> Result<ChunkStream<S::Chunk>, QueryError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(Instant::now(), timeout);
         let body = encode_body(request).map_err(|e| QueryError::Encode(e.to_string()))?;
         let conn = self.connection(peer, deadline).await?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -305,7 +306,7 @@ impl Validator {
         timeout: Duration,
     ) -> QueryResult<R> {
         let started = Instant::now();
-        let deadline = started + timeout;
+        let deadline = deadline_after(started, timeout);
         let exchange = async {
             let conn = self.connection(peer, deadline).await?;
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);

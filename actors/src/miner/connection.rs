@@ -16,6 +16,7 @@ use super::shared::{ActiveSlot, MinerShared, PendingSlot};
 use crate::handshake::{HandshakeFailure, serve_handshake};
 use crate::task::{OwnedTask, TaskEnded};
 use crate::text::truncate;
+use crate::time::deadline_after;
 
 /// The connection actor (server side).
 pub(crate) struct ServerConnection;
@@ -59,7 +60,7 @@ async fn drive(args: ServerConnectionArgs) {
         slot,
     } = args;
     let remote = incoming.remote_address();
-    let deadline = Instant::now() + shared.config.handshake_timeout;
+    let deadline = deadline_after(Instant::now(), shared.config.handshake_timeout);
     let stats = &shared.stats;
 
     let connecting = match incoming.accept() {

@@ -22,6 +22,7 @@ use tokio::time::Instant;
 use super::shared::{MinerShared, Route};
 use crate::handler::Job;
 use crate::text::truncate;
+use crate::time::deadline_after;
 
 /// Application error code used to stop reading a refused request body.
 const REFUSED: u32 = 1;
@@ -55,7 +56,7 @@ pub(crate) async fn serve_request(
         0 => service.timeout(),
         ms => Duration::from_millis(u64::from(ms)).min(shared.config.max_request_timeout),
     };
-    let deadline = received + timeout;
+    let deadline = deadline_after(received, timeout);
     let ctx = RequestContext {
         caller,
         synapse: service.name(),
@@ -171,7 +172,9 @@ async fn await_outcome(
     deadline: Instant,
 ) -> Result<Vec<u8>, Refusal> {
     // Small grace: the worker itself answers 408 at the deadline.
-    match tokio::time::timeout_at(deadline + Duration::from_millis(50), outcome).await {
+    match tokio::time::timeout_at(deadline_after(deadline, Duration::from_millis(50)), outcome)
+        .await
+    {
         Ok(Ok(result)) => result,
         Ok(Err(_)) => Err(Refusal::new(
             StatusCode::INTERNAL_ERROR,

@@ -15,6 +15,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent
 use super::QueryError;
 use super::shared::ValidatorShared;
 use crate::handshake::client_handshake;
+use crate::time::deadline_after;
 
 /// Reply to a connect request.
 pub(crate) type ConnectReply = RpcReplyPort<Result<quinn::Connection, QueryError>>;
@@ -122,9 +123,13 @@ impl Actor for ConnectionPool {
                             .copied()
                             .unwrap_or((0, Instant::now()));
                         let delay = state.shared.config.reconnect_backoff.delay(count);
-                        state
-                            .failures
-                            .insert(peer.hotkey, (count + 1, Instant::now() + delay));
+                        state.failures.insert(
+                            peer.hotkey,
+                            (
+                                count.saturating_add(1),
+                                deadline_after(tokio::time::Instant::now(), delay).into_std(),
+                            ),
+                        );
                         tracing::debug!(%peer, error = %e, retry_in = ?delay, "connect failed");
                         Err(e)
                     }
