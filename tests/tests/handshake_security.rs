@@ -70,8 +70,12 @@ enum Mitm {
     /// Terminates the validator's TLS, authenticates to the miner as itself (a registered
     /// validator gone bad), and hands the miner's genuine response to the validator.
     OwnHandshake,
-    /// No miner behind it: answers for the dialled hotkey with its own key.
-    Impostor,
+    /// No miner behind it: answers with its own key, claiming either its own hotkey or the
+    /// dialled one.
+    Impostor {
+        /// Put the dialled hotkey in the response instead of its own.
+        claim_dialled: bool,
+    },
 }
 
 /// A QUIC server on loopback that plays a man in the middle for each connection it accepts.
@@ -186,13 +190,13 @@ async fn relay_one(mode: Mitm, miner: Option<SocketAddr>, from_validator: quinn:
             from_validator.closed().await;
             to_miner.close(0u32.into(), b"relay done");
         }
-        Mitm::Impostor => {
+        Mitm::Impostor { claim_dialled } => {
             // Holds its own key and answers on this very session, so only the identity is
             // wrong: claiming its own hotkey, or claiming the dialled one.
             let binding = session_binding(&from_validator).expect("exporter");
             let impostor = HandshakeVerifier::new(Keypair::generate(), ServerPolicy::new(NETUID));
             let mut response = impostor.respond(&request, &binding, unix_millis());
-            if request.validator.as_bytes()[0] % 2 == 1 {
+            if claim_dialled {
                 response.miner = request.miner;
             }
             let frame = encode_frame(FrameType::HandshakeResponse, &response).expect("encodes");
@@ -286,18 +290,10 @@ async fn relayed_miner_response_is_rejected_by_the_validator() {
 #[tokio::test]
 async fn impostor_miner_cannot_answer_for_another_hotkey() {
     bounded(60, async {
-        let impostor = Relay::start(Mitm::Impostor, None);
         let wanted = Keypair::generate().hotkey();
-        // The impostor claims its own hotkey for one parity of the validator key and the
-        // dialled hotkey for the other: try keys until both cases were seen.
-        let (mut claimed_own, mut claimed_wanted) = (false, false);
-        while !(claimed_own && claimed_wanted) {
-            let keypair = Keypair::generate();
-            let odd = keypair.hotkey().as_bytes()[0] % 2 == 1;
-            if (odd && claimed_wanted) || (!odd && claimed_own) {
-                continue;
-            }
-            let validator = validator_with(keypair).await;
+        for claim_dialled in [false, true] {
+            let impostor = Relay::start(Mitm::Impostor { claim_dialled }, None);
+            let validator = validator().await;
             let result = validator
                 .query_with_timeout(
                     &Peer::new(wanted, impostor.addr),
@@ -307,21 +303,20 @@ async fn impostor_miner_cannot_answer_for_another_hotkey() {
                 .await;
             assert_eq!(result.status(), StatusCode::UNAUTHORIZED);
             match result.outcome {
+                // Claiming the dialled hotkey: its signature does not verify for that key.
                 Err(QueryError::Handshake(HandshakeFailure::Refused(
                     HandshakeError::BadSignature,
-                ))) if odd => claimed_wanted = true,
+                ))) if claim_dialled => {}
+                // Claiming its own hotkey: not the miner the validator dialled.
                 Err(QueryError::Handshake(HandshakeFailure::Refused(
                     HandshakeError::UnexpectedMiner { expected, .. },
-                ))) if !odd => {
-                    assert_eq!(expected, wanted);
-                    claimed_own = true;
-                }
-                other => panic!("odd={odd}: unexpected outcome {other:?}"),
+                ))) if !claim_dialled => assert_eq!(expected, wanted),
+                other => panic!("claim_dialled={claim_dialled}: unexpected outcome {other:?}"),
             }
             assert_eq!(validator.connection_count(), 0);
             validator.shutdown().await;
+            impostor.shutdown().await;
         }
-        impostor.shutdown().await;
     })
     .await;
 }

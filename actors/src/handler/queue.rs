@@ -67,6 +67,25 @@ impl<T> JobQueue<T> {
         }
     }
 
+    /// True when a push would have to shed.
+    pub(crate) fn is_full(&self) -> bool {
+        self.items.len() >= self.capacity
+    }
+
+    /// Removes and returns the items `dead` says can no longer be served, keeping the order
+    /// of the rest. O(n log n); called only when the queue is full.
+    pub(crate) fn remove_dead(&mut self, mut dead: impl FnMut(&T) -> bool) -> Vec<T> {
+        let mut removed = Vec::new();
+        for (key, item) in std::mem::take(&mut self.items) {
+            if dead(&item) {
+                removed.push(item);
+            } else {
+                self.items.insert(key, item);
+            }
+        }
+        removed
+    }
+
     /// Takes the highest-priority item (oldest among equals).
     pub(crate) fn pop(&mut self) -> Option<T> {
         self.items.pop_last().map(|(_, v)| v)
@@ -130,7 +149,42 @@ mod tests {
         assert_eq!(out.last(), Some(&"-inf"));
     }
 
+    #[test]
+    fn dead_items_make_room_without_shedding_live_ones() {
+        let mut q = JobQueue::new(2);
+        q.push(5.0, ("expired", true));
+        q.push(1.0, ("live", false));
+        assert!(q.is_full());
+        let dead = q.remove_dead(|(_, dead)| *dead);
+        assert_eq!(dead, vec![("expired", true)]);
+        // Room again: a low-priority newcomer is queued, not shed.
+        assert_eq!(q.push(0.5, ("newcomer", false)), None);
+        assert_eq!(q.pop(), Some(("live", false)));
+        assert_eq!(q.pop(), Some(("newcomer", false)));
+    }
+
     proptest! {
+        #[test]
+        fn remove_dead_takes_exactly_the_dead_and_keeps_the_live_in_order(
+            items in proptest::collection::vec((-10i32..10, any::<bool>()), 0..40)
+        ) {
+            let mut q = JobQueue::new(64);
+            for (p, dead) in &items {
+                q.push(f64::from(*p), (*p, *dead));
+            }
+            let removed = q.remove_dead(|(_, d)| *d);
+            prop_assert!(removed.iter().all(|(_, d)| *d));
+            prop_assert_eq!(removed.len(), items.iter().filter(|(_, d)| *d).count());
+            let mut live = Vec::new();
+            while let Some((p, d)) = q.pop() {
+                prop_assert!(!d);
+                live.push(p);
+            }
+            let mut expected: Vec<i32> = items.iter().filter(|(_, d)| !*d).map(|(p, _)| *p).collect();
+            expected.sort_unstable_by(|a, b| b.cmp(a));
+            prop_assert_eq!(live, expected);
+        }
+
         #[test]
         fn never_exceeds_capacity_and_pops_in_priority_order(
             prios in proptest::collection::vec(-100i32..100, 0..200), cap in 1usize..20

@@ -57,7 +57,20 @@ impl PoolQueue {
             job.refuse(StatusCode::UNAVAILABLE, "miner is shutting down");
             return;
         }
-        let shed = self.lock().push(priority, job);
+        let (dead, shed) = {
+            let mut jobs = self.lock();
+            // Jobs whose caller already gave up must not cost live requests their place.
+            let now = Instant::now();
+            let dead = if jobs.is_full() {
+                jobs.remove_dead(|job| job.deadline <= now || job.reply.is_closed())
+            } else {
+                Vec::new()
+            };
+            (dead, jobs.push(priority, job))
+        };
+        for job in dead {
+            job.refuse(StatusCode::TIMEOUT, "deadline passed while queued");
+        }
         match shed {
             Some(shed) => shed.refuse(StatusCode::UNAVAILABLE, "overloaded: request shed"),
             None => self.ready.notify_one(),
