@@ -37,6 +37,10 @@ pub struct MinerConfig {
     /// A request's head and body must arrive within this, or it is answered 408 and its
     /// stream stopped, so a slow or stalled stream cannot hold resources. Default 10 s.
     pub request_read_timeout: Duration,
+    /// A response (or the end of a stream) must be written and acknowledged by the validator
+    /// within this, or its stream is reset and what was buffered for it freed: a validator
+    /// that stops reading cannot hold miner memory. Default 10 s.
+    pub response_write_timeout: Duration,
     /// Upper bound on the deadline a validator may ask for. Default 60 s.
     pub max_request_timeout: Duration,
     /// Worker actors per synapse: how many requests of one synapse run at once. Default 32.
@@ -73,6 +77,7 @@ impl Default for MinerConfig {
             max_pending_per_ip: 16,
             max_connections: 4_096,
             request_read_timeout: Duration::from_secs(10),
+            response_write_timeout: Duration::from_secs(10),
             max_request_timeout: Duration::from_secs(60),
             workers_per_synapse: 32,
             queue_capacity: 1_024,
@@ -104,6 +109,7 @@ impl std::fmt::Debug for MinerConfig {
             .field("max_pending_per_ip", &self.max_pending_per_ip)
             .field("max_connections", &self.max_connections)
             .field("request_read_timeout", &self.request_read_timeout)
+            .field("response_write_timeout", &self.response_write_timeout)
             .field("max_request_timeout", &self.max_request_timeout)
             .field("workers_per_synapse", &self.workers_per_synapse)
             .field("queue_capacity", &self.queue_capacity)

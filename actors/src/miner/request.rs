@@ -27,6 +27,15 @@ use crate::time::deadline_after;
 /// Application error code used to stop reading a refused request body.
 const REFUSED: u32 = 1;
 
+/// How long past its deadline a stream may take to forward its last chunks.
+const STREAM_GRACE: Duration = Duration::from_millis(500);
+
+/// How long a refusal may take to write (one small frame).
+const REFUSAL_WRITE: Duration = Duration::from_secs(2);
+
+/// Application error code of a stream reset because the validator stopped reading.
+const WRITE_TIMED_OUT: u32 = 2;
+
 /// Serves one request stream to completion. Never panics on peer input; every refusal is a
 /// response with a status.
 pub(crate) async fn serve_request(
@@ -37,6 +46,7 @@ pub(crate) async fn serve_request(
 ) {
     let received = Instant::now();
     let limits = &shared.config.limits;
+    let write_limit = shared.config.response_write_timeout;
 
     // Reading the request is bounded in time: a slow or stalled stream cannot hold it open.
     let read = read_request(&shared, &mut recv);
@@ -54,8 +64,9 @@ pub(crate) async fn serve_request(
 
     let timeout = match head.timeout_ms {
         0 => service.timeout(),
-        ms => Duration::from_millis(u64::from(ms)).min(shared.config.max_request_timeout),
-    };
+        ms => Duration::from_millis(u64::from(ms)),
+    }
+    .min(shared.config.max_request_timeout);
     let deadline = deadline_after(received, timeout);
     let ctx = RequestContext {
         caller,
@@ -72,11 +83,13 @@ pub(crate) async fn serve_request(
     drop(body);
     let admitted = match admitted {
         Ok(Ok(admitted)) => admitted,
-        Ok(Err(refusal)) => return respond(&mut send, received, Err(refusal)).await,
+        Ok(Err(refusal)) => {
+            return respond(&mut send, received, Err(refusal), write_limit).await;
+        }
         Err(_) => {
             tracing::error!(synapse = service.name(), "admission hook panicked");
             let refusal = Refusal::new(StatusCode::INTERNAL_ERROR, "admission hook panicked");
-            return respond(&mut send, received, Err(refusal)).await;
+            return respond(&mut send, received, Err(refusal), write_limit).await;
         }
     };
 
@@ -93,7 +106,7 @@ pub(crate) async fn serve_request(
                 },
             );
             let result = await_outcome(outcome, deadline).await;
-            respond(&mut send, received, result).await;
+            respond(&mut send, received, result, write_limit).await;
         }
         Work::Streaming { run, mut chunks } => {
             let work = Box::pin(async move { run.await.map(|()| Vec::new()) });
@@ -105,23 +118,34 @@ pub(crate) async fn serve_request(
                     reply,
                 },
             );
+            // Forward chunks until the handler finishes, the deadline passes, or the validator
+            // stops reading (a reader that never drains cannot pin this task: the whole
+            // forwarding is bounded by the deadline).
             let mut sent = 0u64;
-            let mut write_failed = false;
-            while let Some(chunk) = chunks.recv().await {
-                if write_payload_frame(&mut send, FrameType::StreamChunk, &chunk)
-                    .await
-                    .is_err()
-                {
-                    // The validator is gone; dropping `chunks` tells the handler.
-                    write_failed = true;
-                    break;
+            let forward = async {
+                while let Some(chunk) = chunks.recv().await {
+                    if write_payload_frame(&mut send, FrameType::StreamChunk, &chunk)
+                        .await
+                        .is_err()
+                    {
+                        return false;
+                    }
+                    sent += 1;
                 }
-                sent += 1;
+                true
+            };
+            let grace = deadline_after(deadline, STREAM_GRACE);
+            let healthy = tokio::time::timeout_at(grace, forward)
+                .await
+                .unwrap_or(false);
+            if !healthy {
+                cut_off(&mut send);
             }
+            // Dropping the receiver tells a still-running handler that the stream is gone.
             drop(chunks);
             let result = await_outcome(outcome, deadline).await;
-            if !write_failed {
-                end_stream(&mut send, received, result, sent).await;
+            if healthy {
+                end_stream(&mut send, received, result, sent, write_limit).await;
             }
         }
     }
@@ -202,14 +226,35 @@ async fn refuse_unread(
     refusal: Refusal,
 ) {
     let _ = recv.stop(REFUSED.into());
-    respond(send, received, Err(refusal)).await;
+    respond(send, received, Err(refusal), REFUSAL_WRITE).await;
 }
 
 fn micros_since(start: Instant) -> u64 {
     u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
 
+/// Writes a unary response and waits for its delivery within `limit`. A validator that stops
+/// reading cannot hold the stream, or the bytes buffered for it, forever: on timeout the
+/// stream is reset, which frees them (dropping a quinn send stream would finish it and keep
+/// the bytes queued).
 async fn respond(
+    send: &mut quinn::SendStream,
+    received: Instant,
+    result: Result<Vec<u8>, Refusal>,
+    limit: Duration,
+) {
+    let write = write_response(send, received, result);
+    if tokio::time::timeout(limit, write).await.is_err() {
+        cut_off(send);
+    }
+}
+
+fn cut_off(send: &mut quinn::SendStream) {
+    tracing::debug!("response write timed out: validator not reading; stream reset");
+    let _ = send.reset(WRITE_TIMED_OUT.into());
+}
+
+async fn write_response(
     send: &mut quinn::SendStream,
     received: Instant,
     result: Result<Vec<u8>, Refusal>,
@@ -236,10 +281,33 @@ async fn respond(
     {
         return;
     }
-    let _ = send.finish();
+    finish_delivered(send).await;
 }
 
+/// Finishes the stream and waits until the validator acknowledged every byte. Writes complete
+/// once quinn has buffered the bytes, not once the peer took them; waiting here (under the
+/// caller's time limit) is what lets an unread response be reset instead of staying queued.
+async fn finish_delivered(send: &mut quinn::SendStream) {
+    if send.finish().is_ok() {
+        let _ = send.stopped().await;
+    }
+}
+
+/// Writes the end of a stream within `limit` (reset on timeout, as [`respond`]).
 async fn end_stream(
+    send: &mut quinn::SendStream,
+    received: Instant,
+    result: Result<Vec<u8>, Refusal>,
+    chunks: u64,
+    limit: Duration,
+) {
+    let write = write_stream_end(send, received, result, chunks);
+    if tokio::time::timeout(limit, write).await.is_err() {
+        cut_off(send);
+    }
+}
+
+async fn write_stream_end(
     send: &mut quinn::SendStream,
     received: Instant,
     result: Result<Vec<u8>, Refusal>,
@@ -258,6 +326,6 @@ async fn end_stream(
     if let Ok(frame) = encode_frame(FrameType::StreamEnd, &end)
         && write_frame(send, &frame).await.is_ok()
     {
-        let _ = send.finish();
+        finish_delivered(send).await;
     }
 }
