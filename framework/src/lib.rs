@@ -2,9 +2,10 @@
 //!
 //! Axonite is a Rust framework for Bittensor subnets. This crate, `axonite`, is what a subnet
 //! writes against: typed [synapses](synapse), [handler] traits, [identity] (sr25519 hotkeys
-//! and bittensor wallets), and the `axonite/1` [protocol] with its [handshake]. It holds no
-//! actors and does no I/O beyond building TLS configs; the supervised runtime that serves and
-//! queries lives in the `axonite-actors` crate.
+//! and bittensor wallets), the `axonite/1` [protocol] with its [handshake], the [metagraph]
+//! model and a [chain] client (subxt, dynamic metadata) that reads it and submits
+//! `serve_axon` and weights. It holds no actors: the supervised runtime that serves, queries,
+//! follows the metagraph and sets weights lives in the `axonite-actors` crate.
 //!
 //! The concepts, in the order a request meets them:
 //! - a validator dials a miner over QUIC ([`transport`]) and proves its hotkey in a
@@ -15,10 +16,12 @@
 //!   (verify, blacklist, priority) and then the [`Handler`].
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod chain;
 pub mod directory;
 pub mod handler;
 pub mod handshake;
 pub mod identity;
+pub mod metagraph;
 pub mod peer;
 pub mod protocol;
 pub mod service;
