@@ -10,15 +10,20 @@
 //! connections in a concurrent map.
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod chain;
 mod handler;
 mod handshake;
+pub mod metagraph;
 pub mod miner;
 pub mod supervisor;
 mod task;
 mod text;
 mod time;
 pub mod validator;
+pub mod weights;
 
 pub use handshake::HandshakeFailure;
 pub use miner::{Miner, MinerBuilder, MinerConfig, MinerError, MinerStats};
-pub use validator::{QueryError, QueryResult, Validator, ValidatorBuilder, ValidatorConfig};
+pub use validator::{
+    QueryError, QueryResult, Validator, ValidatorBuilder, ValidatorConfig, ValidatorError,
+};

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! miner (Supervisor)
+//! ├─ metagraph (MetagraphMonitor, when the miner follows a chain)
 //! ├─ listener ── one connection actor per QUIC connection
 //! └─ handlers/<Synapse> ── worker actors (one pool per synapse)
 //! ```
@@ -32,6 +33,7 @@
 
 mod config;
 mod connection;
+mod gate;
 mod listener;
 mod request;
 mod shared;
@@ -54,9 +56,13 @@ use dashmap::DashMap;
 use ractor::{Actor, ActorRef};
 
 pub use config::MinerConfig;
+pub use gate::ValidatorGate;
 pub use shared::MinerStats;
 
 use crate::handler::{HandlerPool, PoolArgs, PoolQueue};
+use crate::metagraph::{
+    MetagraphHandle, MetagraphMonitor, MetagraphSource, MonitorArgs, MonitorConfig,
+};
 use crate::supervisor::{ChildSpec, Restart, Supervisor, SupervisorArguments, SupervisorMsg};
 use listener::Listener;
 use shared::{MinerShared, Route};
@@ -92,6 +98,7 @@ pub struct MinerBuilder {
     config: MinerConfig,
     services: Vec<Arc<dyn Service>>,
     stream_chunk_buffer: usize,
+    monitor: Option<MonitorArgs>,
 }
 
 impl MinerBuilder {
@@ -128,6 +135,23 @@ impl MinerBuilder {
     /// Looks callers up in `directory` (uid, stake, permit for handlers and priority).
     pub fn directory(mut self, directory: impl ValidatorDirectory) -> Self {
         self.config.directory = Some(Arc::new(directory));
+        self
+    }
+
+    /// Follows the subnet's metagraph from `source`: a [`MetagraphMonitor`] joins the miner's
+    /// supervisor tree, handlers see callers' uid, stake and permit from it, and only
+    /// registered validators holding a permit complete the handshake
+    /// ([`ValidatorGate::PERMITTED`]; adjust `gate` with [`MinerBuilder::configure`] after
+    /// this call). Before the first sync every validator is refused: the gate fails closed.
+    pub fn metagraph(mut self, source: impl MetagraphSource, config: MonitorConfig) -> Self {
+        let handle = MetagraphHandle::new();
+        self.config.directory = Some(Arc::new(handle.clone()));
+        self.config.gate = ValidatorGate::PERMITTED;
+        self.monitor = Some(MonitorArgs {
+            source: Arc::new(source),
+            config,
+            handle,
+        });
         self
     }
 
@@ -189,6 +213,12 @@ impl MinerBuilder {
         });
 
         let mut args = SupervisorArguments::new("miner", shared.config.supervisor_policy.clone());
+        let metagraph = self.monitor.as_ref().map(|m| m.handle.clone());
+        if let Some(monitor) = self.monitor {
+            args = args.with_child(ChildSpec::from_actor("metagraph", move || {
+                (MetagraphMonitor, monitor.clone())
+            }));
+        }
         let (ep, sh) = (endpoint.clone(), shared.clone());
         args = args.with_child(
             ChildSpec::from_actor("listener", move || (Listener, (ep.clone(), sh.clone())))
@@ -222,6 +252,7 @@ impl MinerBuilder {
             shared,
             supervisor,
             join,
+            metagraph,
         })
     }
 }
@@ -234,6 +265,7 @@ pub struct Miner {
     shared: Arc<MinerShared>,
     supervisor: ActorRef<SupervisorMsg>,
     join: tokio::task::JoinHandle<()>,
+    metagraph: Option<MetagraphHandle>,
 }
 
 impl Miner {
@@ -244,6 +276,7 @@ impl Miner {
             config: MinerConfig::default(),
             services: Vec::new(),
             stream_chunk_buffer: 16,
+            monitor: None,
         }
     }
 
@@ -260,6 +293,11 @@ impl Miner {
     /// This miner as a validator's static peer.
     pub fn peer(&self) -> Peer {
         Peer::new(self.hotkey, self.local_addr)
+    }
+
+    /// The metagraph this miner follows, if any.
+    pub fn metagraph(&self) -> Option<&MetagraphHandle> {
+        self.metagraph.as_ref()
     }
 
     /// Connection counters.

@@ -23,6 +23,11 @@ impl Drop for OwnedTask {
 pub(crate) struct TaskEnded(pub(crate) Result<(), String>);
 
 impl OwnedTask {
+    /// Owns an already spawned task that reports to its actor by itself.
+    pub(crate) fn detached<T>(task: tokio::task::JoinHandle<T>) -> Self {
+        Self(task.abort_handle())
+    }
+
     /// Spawns `work` for `actor` and sends the actor `TaskEnded` when it ends.
     pub(crate) fn spawn<M>(
         what: &'static str,

@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! validator (Supervisor)
+//! ├─ weights (WeightSetter, when the validator sets weights)
+//! ├─ metagraph (MetagraphMonitor, when the validator follows a chain)
 //! └─ pool ── one client connection actor per miner
 //! ```
 //!
@@ -54,10 +56,14 @@ use tokio::time::Instant;
 pub use query::ChunkStream;
 pub use result::{QueryError, QueryResult};
 
+use crate::metagraph::{
+    MetagraphHandle, MetagraphMonitor, MetagraphSource, MonitorArgs, MonitorConfig,
+};
 use crate::supervisor::{
     Backoff, ChildSpec, Restart, RestartPolicy, Supervisor, SupervisorArguments, SupervisorMsg,
 };
 use crate::time::deadline_after;
+use crate::weights::{WeightSetter, WeightsArgs, WeightsConfig, WeightsHandle, WeightsSubmitter};
 use pool::{ConnectionPool, PoolMsg};
 use shared::ValidatorShared;
 
@@ -79,6 +85,9 @@ pub struct ValidatorConfig {
     pub reconnect_backoff: Backoff,
     /// Restart budget of the validator's children. Default 5 within 30 s.
     pub supervisor_policy: RestartPolicy,
+    /// When following a metagraph, dial every Axonite miner as soon as it appears (instead of
+    /// on the first query). Default true.
+    pub connect_to_metagraph: bool,
 }
 
 impl Default for ValidatorConfig {
@@ -93,6 +102,7 @@ impl Default for ValidatorConfig {
                 .with_initial(Duration::from_millis(100))
                 .with_max(Duration::from_secs(10)),
             supervisor_policy: RestartPolicy::default(),
+            connect_to_metagraph: true,
         }
     }
 }
@@ -114,12 +124,17 @@ pub enum ValidatorError {
     /// The actor tree could not be started.
     #[error("cannot start the validator's actors: {0}")]
     Spawn(String),
+    /// A weight setter needs the metagraph (blocks, rate limits, its own uid).
+    #[error("setting weights needs a metagraph: call `metagraph` on the builder too")]
+    WeightsWithoutMetagraph,
 }
 
 /// Builds a [`Validator`].
 pub struct ValidatorBuilder {
     keypair: Keypair,
     config: ValidatorConfig,
+    monitor: Option<MonitorArgs>,
+    weights: Option<(Arc<dyn WeightsSubmitter>, WeightsConfig)>,
 }
 
 impl ValidatorBuilder {
@@ -141,23 +156,69 @@ impl ValidatorBuilder {
         self
     }
 
+    /// Follows the subnet's metagraph from `source`: a [`MetagraphMonitor`] joins the
+    /// validator's supervisor tree, [`Validator::miners`] lists the Axonite miners it shows,
+    /// and the connection pool follows it (dials new miners, drops deregistered ones,
+    /// reconnects miners that moved).
+    pub fn metagraph(mut self, source: impl MetagraphSource, config: MonitorConfig) -> Self {
+        self.monitor = Some(MonitorArgs {
+            source: Arc::new(source),
+            config,
+            handle: MetagraphHandle::new(),
+        });
+        self
+    }
+
+    /// Sets weights on chain from the scores given to [`Validator::set_scores`]: a
+    /// [`WeightSetter`] joins the validator's supervisor tree and submits through
+    /// `submitter` on the subnet's schedule. Needs [`ValidatorBuilder::metagraph`].
+    pub fn weights(mut self, submitter: impl WeightsSubmitter, config: WeightsConfig) -> Self {
+        self.weights = Some((Arc::new(submitter), config));
+        self
+    }
+
     /// Binds the endpoint and starts the supervised pool.
     pub async fn start(self) -> Result<Validator, ValidatorError> {
+        if self.weights.is_some() && self.monitor.is_none() {
+            return Err(ValidatorError::WeightsWithoutMetagraph);
+        }
         let config = self.config;
+        let hotkey = self.keypair.hotkey();
         let client = client_config(&config.transport)?;
         let endpoint =
             quinn::Endpoint::client(config.bind).map_err(|source| ValidatorError::Bind {
                 addr: config.bind,
                 source,
             })?;
+        let metagraph = self.monitor.as_ref().map(|m| m.handle.clone());
         let shared = Arc::new(ValidatorShared::new(
             self.keypair,
             config.clone(),
             endpoint,
             client,
+            metagraph,
         ));
+        let mut args = SupervisorArguments::new("validator", config.supervisor_policy);
+        let weights = WeightsHandle::default();
+        if let Some(monitor) = self.monitor {
+            if let Some((submitter, config)) = self.weights {
+                let setter = WeightsArgs {
+                    submitter,
+                    config,
+                    metagraph: monitor.handle.clone(),
+                    hotkey,
+                    handle: weights.clone(),
+                };
+                args = args.with_child(ChildSpec::from_actor("weights", move || {
+                    (WeightSetter, setter.clone())
+                }));
+            }
+            args = args.with_child(ChildSpec::from_actor("metagraph", move || {
+                (MetagraphMonitor, monitor.clone())
+            }));
+        }
         let sh = shared.clone();
-        let args = SupervisorArguments::new("validator", config.supervisor_policy).with_child(
+        args = args.with_child(
             ChildSpec::from_actor("pool", move || (ConnectionPool, sh.clone()))
                 .with_restart(Restart::Transient),
         );
@@ -169,6 +230,7 @@ impl ValidatorBuilder {
             supervisor,
             join,
             next_id: AtomicU64::new(1),
+            weights,
         })
     }
 }
@@ -179,6 +241,7 @@ pub struct Validator {
     supervisor: ActorRef<SupervisorMsg>,
     join: tokio::task::JoinHandle<()>,
     next_id: AtomicU64,
+    weights: WeightsHandle,
 }
 
 impl Validator {
@@ -187,6 +250,8 @@ impl Validator {
         ValidatorBuilder {
             keypair,
             config: ValidatorConfig::default(),
+            monitor: None,
+            weights: None,
         }
     }
 
@@ -198,6 +263,33 @@ impl Validator {
     /// The supervisor at the root of this validator's actor tree.
     pub fn supervisor(&self) -> &ActorRef<SupervisorMsg> {
         &self.supervisor
+    }
+
+    /// The metagraph this validator follows, if any.
+    pub fn metagraph(&self) -> Option<&MetagraphHandle> {
+        self.shared.metagraph.as_ref()
+    }
+
+    /// Hands the latest scores (`(uid, score)`, any non-negative scale) to the weight
+    /// setter, which submits them when weights are next due (see
+    /// [`ValidatorBuilder::weights`]). Without a weight setter they are kept but never sent.
+    pub fn set_scores(&self, scores: Vec<(u16, f64)>) {
+        self.weights.set_scores(scores);
+    }
+
+    /// The weight setter's side: what landed, and a watch on it.
+    pub fn weights(&self) -> &WeightsHandle {
+        &self.weights
+    }
+
+    /// The Axonite miners in the latest metagraph snapshot (empty without one).
+    pub fn miners(&self) -> Vec<Peer> {
+        self.shared
+            .metagraph
+            .as_ref()
+            .and_then(MetagraphHandle::current)
+            .map(|g| g.axonite_peers())
+            .unwrap_or_default()
     }
 
     /// Number of open, authenticated miner connections.

@@ -5,6 +5,7 @@ use std::time::Duration;
 use axonite::directory::{StaticDirectory, ValidatorInfo};
 use axonite::{Admission, Handler, HandlerError, Keypair, RequestContext, StatusCode, Synapse};
 use axonite_actors::QueryError;
+use axonite_actors::miner::ValidatorGate;
 use axonite_e2e::{bounded, miner_builder, validator_with};
 use serde::{Deserialize, Serialize};
 
@@ -91,7 +92,7 @@ async fn a_miner_requiring_known_validators_refuses_strangers_at_the_handshake()
                 known.hotkey(),
                 ValidatorInfo::new(0, 10.0, true),
             )]))
-            .configure(|c| c.require_known_validator = true)
+            .configure(|c| c.gate = ValidatorGate::PERMITTED)
             .handler::<WhoAmI, _>(Mirror)
             .start()
             .await
@@ -103,7 +104,7 @@ async fn a_miner_requiring_known_validators_refuses_strangers_at_the_handshake()
             .await;
         assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
         assert!(
-            matches!(&refused.outcome, Err(QueryError::Handshake(f)) if f.to_string().contains("not a known validator")),
+            matches!(&refused.outcome, Err(QueryError::Handshake(f)) if f.to_string().contains("not a registered validator")),
             "{:?}",
             refused.outcome
         );

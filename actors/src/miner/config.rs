@@ -11,6 +11,7 @@ use axonite::identity::Hotkey;
 use axonite::protocol::Limits;
 use axonite::transport::TransportSettings;
 
+use super::gate::ValidatorGate;
 use crate::supervisor::{Backoff, RestartPolicy};
 
 /// Everything a miner can be tuned with. Plain data with defaults; see each field for the
@@ -61,8 +62,9 @@ pub struct MinerConfig {
     /// Where a caller's uid, stake and permit come from. `None`: every caller has stake 0
     /// and no permit.
     pub directory: Option<Arc<dyn ValidatorDirectory>>,
-    /// Refuse, at the handshake, validators the directory does not know. Default false.
-    pub require_known_validator: bool,
+    /// Which validators may complete the handshake, judged from `directory`. Default
+    /// [`ValidatorGate::OPEN`]; a miner following a chain uses [`ValidatorGate::PERMITTED`].
+    pub gate: ValidatorGate,
 }
 
 impl Default for MinerConfig {
@@ -92,7 +94,7 @@ impl Default for MinerConfig {
             supervisor_policy: RestartPolicy::default(),
             allowed_validators: None,
             directory: None,
-            require_known_validator: false,
+            gate: ValidatorGate::OPEN,
         }
     }
 }
@@ -118,7 +120,7 @@ impl std::fmt::Debug for MinerConfig {
                 "directory",
                 &self.directory.as_ref().map(|_| "<dyn ValidatorDirectory>"),
             )
-            .field("require_known_validator", &self.require_known_validator)
+            .field("gate", &self.gate)
             .finish_non_exhaustive()
     }
 }

@@ -93,10 +93,7 @@ async fn drive(args: ServerConnectionArgs) {
         {
             return Err("not in the allowed validators".to_owned());
         }
-        info = cfg.directory.as_ref().and_then(|d| d.lookup(hotkey));
-        if cfg.require_known_validator && info.is_none() {
-            return Err("not a known validator".to_owned());
-        }
+        info = cfg.gate.admit(cfg.directory.as_deref(), hotkey)?;
         Ok(())
     };
     let handshake = serve_handshake(&connection, &shared.verifier, &shared.config.limits, admit);

@@ -14,7 +14,11 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent
 
 use super::QueryError;
 use super::shared::ValidatorShared;
+use axonite::metagraph::Metagraph;
+
 use crate::handshake::client_handshake;
+use crate::metagraph::MetagraphHandle;
+use crate::task::OwnedTask;
 use crate::time::deadline_after;
 
 /// Reply to a connect request.
@@ -26,6 +30,8 @@ pub(crate) enum PoolMsg {
     Connect(Peer, ConnectReply),
     /// A connect task finished.
     Connected(Peer, Result<quinn::Connection, QueryError>),
+    /// A new metagraph snapshot: follow it.
+    Reconcile(Arc<Metagraph>),
 }
 
 /// The pool actor.
@@ -36,6 +42,8 @@ pub(crate) struct PoolState {
     shared: Arc<ValidatorShared>,
     pending: HashMap<Hotkey, Vec<ConnectReply>>,
     failures: HashMap<Hotkey, (u32, Instant)>,
+    /// Forwards metagraph snapshots into the mailbox, when the validator follows a chain.
+    _follower: Option<OwnedTask>,
 }
 
 impl Actor for ConnectionPool {
@@ -56,11 +64,16 @@ impl Actor for ConnectionPool {
                 .close(CloseCode::Normal.code().into(), b"pool restarted");
         }
         shared.connections.clear();
-        shared.set_pool(Some(myself));
+        shared.set_pool(Some(myself.clone()));
+        let follower = shared
+            .metagraph
+            .as_ref()
+            .map(|handle| follow(handle, myself));
         Ok(PoolState {
             shared,
             pending: HashMap::new(),
             failures: HashMap::new(),
+            _follower: follower,
         })
     }
 
@@ -71,30 +84,8 @@ impl Actor for ConnectionPool {
         state: &mut PoolState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            PoolMsg::Connect(peer, reply) => {
-                if let Some(conn) = state.shared.live_connection(&peer) {
-                    let _ = reply.send(Ok(conn));
-                    return Ok(());
-                }
-                if let Some((failures, retry_at)) = state.failures.get(&peer.hotkey)
-                    && Instant::now() < *retry_at
-                {
-                    let _ = reply.send(Err(QueryError::Unreachable(format!(
-                        "backing off after {failures} failed connects"
-                    ))));
-                    return Ok(());
-                }
-                if let Some(waiting) = state.pending.get_mut(&peer.hotkey) {
-                    waiting.push(reply);
-                    return Ok(());
-                }
-                state.pending.insert(peer.hotkey, vec![reply]);
-                let shared = state.shared.clone();
-                tokio::spawn(async move {
-                    let result = connect(&shared, peer).await;
-                    let _ = myself.send_message(PoolMsg::Connected(peer, result));
-                });
-            }
+            PoolMsg::Connect(peer, reply) => state.connect(&myself, peer, Some(reply)),
+            PoolMsg::Reconcile(graph) => state.reconcile(&myself, &graph),
             PoolMsg::Connected(peer, result) => {
                 let waiting = state.pending.remove(&peer.hotkey).unwrap_or_default();
                 let result = match result {
@@ -163,6 +154,97 @@ impl Actor for ConnectionPool {
         }
         Ok(())
     }
+}
+
+// === impl PoolState ===
+
+impl PoolState {
+    /// Answers `reply` (if any) with a connection to `peer`: an open one, a refusal while
+    /// backing off, or the result of a connect started now (or already under way).
+    fn connect(&mut self, myself: &ActorRef<PoolMsg>, peer: Peer, reply: Option<ConnectReply>) {
+        if let Some(conn) = self.shared.live_connection(&peer) {
+            if let Some(reply) = reply {
+                let _ = reply.send(Ok(conn));
+            }
+            return;
+        }
+        if let Some((failures, retry_at)) = self.failures.get(&peer.hotkey)
+            && Instant::now() < *retry_at
+        {
+            if let Some(reply) = reply {
+                let _ = reply.send(Err(QueryError::Unreachable(format!(
+                    "backing off after {failures} failed connects"
+                ))));
+            }
+            return;
+        }
+        if let Some(waiting) = self.pending.get_mut(&peer.hotkey) {
+            waiting.extend(reply);
+            return;
+        }
+        self.pending
+            .insert(peer.hotkey, reply.into_iter().collect());
+        let shared = self.shared.clone();
+        let myself = myself.clone();
+        tokio::spawn(async move {
+            let result = connect(&shared, peer).await;
+            let _ = myself.send_message(PoolMsg::Connected(peer, result));
+        });
+    }
+
+    /// Follows a snapshot: drops connections to miners that left the subnet, moved, or stopped
+    /// advertising Axonite, and dials Axonite miners it has no connection to.
+    fn reconcile(&mut self, myself: &ActorRef<PoolMsg>, graph: &Metagraph) {
+        let peers: HashMap<Hotkey, Peer> = graph
+            .axonite_peers()
+            .into_iter()
+            .map(|p| (p.hotkey, p))
+            .collect();
+        let stale: Vec<(Hotkey, quinn::Connection)> = self
+            .shared
+            .connections
+            .iter()
+            .filter(|e| {
+                peers
+                    .get(e.key())
+                    .is_none_or(|p| p.addr != e.value().remote_address())
+            })
+            .map(|e| (*e.key(), e.value().clone()))
+            .collect();
+        for (hotkey, conn) in stale {
+            tracing::info!(miner = %hotkey, "miner left the subnet or moved; dropping its connection");
+            let id = conn.stable_id();
+            self.shared
+                .connections
+                .remove_if(&hotkey, |_, c| c.stable_id() == id);
+            conn.close(CloseCode::Normal.code().into(), b"miner left or moved");
+        }
+        // A miner that moved deserves a fresh try at its new address.
+        self.failures.retain(|hotkey, _| peers.contains_key(hotkey));
+        if self.shared.config.connect_to_metagraph {
+            for peer in peers.into_values() {
+                self.connect(myself, peer, None);
+            }
+        }
+    }
+}
+
+/// Forwards every new snapshot of `handle` (and the current one) to the pool.
+fn follow(handle: &MetagraphHandle, pool: ActorRef<PoolMsg>) -> OwnedTask {
+    let mut rx = handle.watch();
+    OwnedTask::detached(tokio::spawn(async move {
+        loop {
+            let graph = rx.borrow_and_update().clone();
+            if let Some(graph) = graph
+                && pool.send_message(PoolMsg::Reconcile(graph)).is_err()
+            {
+                return;
+            }
+            if rx.changed().await.is_err() {
+                return;
+            }
+        }
+    }))
 }
 
 async fn connect(shared: &ValidatorShared, peer: Peer) -> Result<quinn::Connection, QueryError> {

@@ -8,6 +8,7 @@ use tokio::sync::watch;
 
 use super::ValidatorConfig;
 use super::pool::PoolMsg;
+use crate::metagraph::MetagraphHandle;
 
 pub(crate) struct ValidatorShared {
     pub(crate) keypair: Keypair,
@@ -17,6 +18,8 @@ pub(crate) struct ValidatorShared {
     /// Authenticated connections by miner hotkey. Values are cloned out at once; no guard
     /// is held across an await.
     pub(crate) connections: DashMap<Hotkey, quinn::Connection>,
+    /// The metagraph the pool follows, when the validator follows a chain.
+    pub(crate) metagraph: Option<MetagraphHandle>,
     /// The live pool actor: it registers itself on every (re)start, and queries wait for it.
     pool: watch::Sender<Option<ActorRef<PoolMsg>>>,
 }
@@ -27,12 +30,14 @@ impl ValidatorShared {
         config: ValidatorConfig,
         endpoint: quinn::Endpoint,
         client_config: quinn::ClientConfig,
+        metagraph: Option<MetagraphHandle>,
     ) -> Self {
         Self {
             keypair,
             config,
             endpoint,
             client_config,
+            metagraph,
             connections: DashMap::new(),
             pool: watch::Sender::new(None),
         }

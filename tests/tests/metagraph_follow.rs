@@ -1,0 +1,222 @@
+//! Miners and validators following a metagraph (served by a `StaticSource`, so no chain):
+//! discovery from the metagraph alone, the permit gate, and the pool following changes.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axonite::metagraph::{AxonInfo, Hyperparameters, Metagraph, Neuron};
+use axonite::{Hotkey, Keypair, StatusCode};
+use axonite_actors::metagraph::{MonitorConfig, StaticSource};
+use axonite_actors::{Miner, QueryError, Validator};
+use axonite_e2e::raw::eventually;
+use axonite_e2e::{NETUID, bounded};
+use axonite_examples::echo::{Echo, EchoMiner};
+
+fn fast() -> MonitorConfig {
+    let mut config = MonitorConfig::new(NETUID);
+    config.sync_interval = Duration::from_millis(20);
+    config
+}
+
+struct Member {
+    hotkey: Hotkey,
+    permit: bool,
+    stake_rao: u64,
+    axon: Option<SocketAddr>,
+}
+
+fn graph(block: u64, members: &[Member]) -> Metagraph {
+    let neurons = members
+        .iter()
+        .enumerate()
+        .map(|(uid, m)| {
+            let mut n = Neuron::new(uid as u16, m.hotkey, Keypair::generate().hotkey())
+                .with_stake_rao(m.stake_rao);
+            n.validator_permit = m.permit;
+            n.axon = m.axon.map(|a| AxonInfo::axonite(a.ip(), a.port()));
+            n
+        })
+        .collect();
+    Metagraph::new(NETUID, block, [0; 32], neurons, Hyperparameters::default())
+}
+
+async fn miner(keypair: Keypair, source: &StaticSource, listen: SocketAddr) -> Miner {
+    Miner::builder(keypair)
+        .netuid(NETUID)
+        .listen(listen)
+        .metagraph(source.clone(), fast())
+        .handler::<Echo, _>(EchoMiner)
+        .start()
+        .await
+        .expect("miner starts")
+}
+
+async fn validator(keypair: Keypair, source: &StaticSource) -> Validator {
+    Validator::builder(keypair)
+        .netuid(NETUID)
+        .bind(axonite_e2e::loopback())
+        .metagraph(source.clone(), fast())
+        .start()
+        .await
+        .expect("validator starts")
+}
+
+fn ping() -> Echo {
+    Echo {
+        payload: b"ping".to_vec(),
+    }
+}
+
+/// Reserves a loopback UDP port for a miner that starts later.
+fn free_port() -> SocketAddr {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("a free loopback port")
+}
+
+#[tokio::test]
+async fn a_validator_finds_miners_in_the_metagraph_and_only_permitted_validators_get_in() {
+    bounded(30, async {
+        let (m1, m2) = (Keypair::generate(), Keypair::generate());
+        let (v, unpermitted) = (Keypair::generate(), Keypair::generate());
+        let (a1, a2) = (free_port(), free_port());
+        let source = StaticSource::new(graph(
+            1,
+            &[
+                Member { hotkey: v.hotkey(), permit: true, stake_rao: 5_000_000_000_000, axon: None },
+                Member { hotkey: unpermitted.hotkey(), permit: false, stake_rao: 1_000_000_000, axon: None },
+                Member { hotkey: m1.hotkey(), permit: false, stake_rao: 0, axon: Some(a1) },
+                Member { hotkey: m2.hotkey(), permit: false, stake_rao: 0, axon: Some(a2) },
+            ],
+        ));
+        let miner1 = miner(m1, &source, a1).await;
+        let miner2 = miner(m2, &source, a2).await;
+        let validator = validator(v.clone(), &source).await;
+
+        // Discovery from the metagraph alone; the pool dials them without being asked.
+        eventually("validator sees both miners", || validator.miners().len() == 2).await;
+        eventually("pool connected both", || validator.connection_count() == 2).await;
+        let results = validator.query_many(&validator.miners(), &ping(), Duration::from_secs(5)).await;
+        assert!(results.iter().all(|r| r.status() == StatusCode::OK), "{results:?}");
+
+        // A registered validator without a permit, and a stranger, are refused.
+        let no_permit = Validator::builder(unpermitted)
+            .netuid(NETUID)
+            .bind("127.0.0.1:0".parse().unwrap())
+            .start()
+            .await
+            .unwrap();
+        let refused = no_permit.query_with_timeout(&miner1.peer(), &ping(), Duration::from_secs(5)).await;
+        assert!(
+            matches!(&refused.outcome, Err(QueryError::Handshake(f)) if f.to_string().contains("no validator permit")),
+            "{:?}",
+            refused.outcome
+        );
+        let stranger = Validator::builder(Keypair::generate())
+            .netuid(NETUID)
+            .bind("127.0.0.1:0".parse().unwrap())
+            .start()
+            .await
+            .unwrap();
+        let refused = stranger.query_with_timeout(&miner1.peer(), &ping(), Duration::from_secs(5)).await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+
+        for v in [validator, no_permit, stranger] {
+            v.shutdown().await;
+        }
+        miner1.shutdown(Duration::from_secs(1)).await;
+        miner2.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_pool_drops_deregistered_miners_and_follows_a_miner_that_moved() {
+    bounded(30, async {
+        let (m1, m2, v) = (
+            Keypair::generate(),
+            Keypair::generate(),
+            Keypair::generate(),
+        );
+        let (a1, a2) = (free_port(), free_port());
+        let validator_member = || Member {
+            hotkey: v.hotkey(),
+            permit: true,
+            stake_rao: 1,
+            axon: None,
+        };
+        let source = StaticSource::new(graph(
+            1,
+            &[
+                validator_member(),
+                Member {
+                    hotkey: m1.hotkey(),
+                    permit: false,
+                    stake_rao: 0,
+                    axon: Some(a1),
+                },
+                Member {
+                    hotkey: m2.hotkey(),
+                    permit: false,
+                    stake_rao: 0,
+                    axon: Some(a2),
+                },
+            ],
+        ));
+        let miner1 = miner(m1.clone(), &source, a1).await;
+        let miner2 = miner(m2.clone(), &source, a2).await;
+        let validator = validator(v.clone(), &source).await;
+        eventually("pool connected both", || validator.connection_count() == 2).await;
+
+        // m2 deregisters: the pool drops its connection.
+        source.set(graph(
+            2,
+            &[
+                validator_member(),
+                Member {
+                    hotkey: m1.hotkey(),
+                    permit: false,
+                    stake_rao: 0,
+                    axon: Some(a1),
+                },
+            ],
+        ));
+        eventually("pool dropped the deregistered miner", || {
+            validator.connection_count() == 1
+        })
+        .await;
+        assert_eq!(validator.miners(), vec![miner1.peer()]);
+
+        // m1 moves to a new port (a new process there): the pool reconnects to the new address.
+        let a1_new = free_port();
+        let moved = miner(m1.clone(), &source, a1_new).await;
+        source.set(graph(
+            3,
+            &[
+                validator_member(),
+                Member {
+                    hotkey: m1.hotkey(),
+                    permit: false,
+                    stake_rao: 0,
+                    axon: Some(a1_new),
+                },
+            ],
+        ));
+        eventually("new miner process authenticated the validator", || {
+            moved.stats().handshakes_ok == 1
+        })
+        .await;
+        let peer = validator.miners()[0];
+        assert_eq!(peer.addr, a1_new);
+        let answer = validator
+            .query_with_timeout(&peer, &ping(), Duration::from_secs(5))
+            .await;
+        assert_eq!(answer.status(), StatusCode::OK);
+
+        validator.shutdown().await;
+        for m in [miner1, miner2, moved] {
+            m.shutdown(Duration::from_secs(1)).await;
+        }
+    })
+    .await;
+}
