@@ -59,6 +59,9 @@ pub use config::MinerConfig;
 pub use gate::ValidatorGate;
 pub use shared::MinerStats;
 
+use axonite::metagraph::AxonInfo;
+
+use crate::chain::ChainSource;
 use crate::handler::{HandlerPool, PoolArgs, PoolQueue};
 use crate::metagraph::{
     MetagraphHandle, MetagraphMonitor, MetagraphSource, MonitorArgs, MonitorConfig,
@@ -90,6 +93,32 @@ pub enum MinerError {
     /// The actor tree could not be started.
     #[error("cannot start the miner's actors: {0}")]
     Spawn(String),
+    /// Advertising the axon on chain failed.
+    #[error("cannot serve the axon on chain: {0}")]
+    Serve(String),
+}
+
+/// `serve_axon` unless the chain already shows exactly this axon for `keypair`.
+async fn serve(
+    chain: &ChainSource,
+    keypair: &Keypair,
+    netuid: u16,
+    axon: AxonInfo,
+) -> Result<(), String> {
+    let client = chain.client().await.map_err(|e| e.to_string())?;
+    let graph = client.metagraph(netuid).await.map_err(|e| e.to_string())?;
+    let current = graph.by_hotkey(&keypair.hotkey()).and_then(|n| n.axon);
+    if current.is_some_and(|c| c.socket_addr() == axon.socket_addr() && c.is_axonite()) {
+        tracing::info!(addr = %axon.socket_addr(), "axon already served on chain");
+        return Ok(());
+    }
+    let outcome = client
+        .serve_axon(keypair, netuid, &axon)
+        .await
+        .and_then(|o| o.into_result())
+        .map_err(|e| e.to_string())?;
+    tracing::info!(addr = %axon.socket_addr(), block = outcome.block_number, "axon served on chain");
+    Ok(())
 }
 
 /// Builds a [`Miner`]: identity, settings and one handler per synapse.
@@ -99,6 +128,7 @@ pub struct MinerBuilder {
     services: Vec<Arc<dyn Service>>,
     stream_chunk_buffer: usize,
     monitor: Option<MonitorArgs>,
+    serve: Option<(Arc<ChainSource>, SocketAddr)>,
 }
 
 impl MinerBuilder {
@@ -155,6 +185,15 @@ impl MinerBuilder {
         self
     }
 
+    /// Advertises this miner on chain when it starts: `serve_axon` at `external` (the
+    /// address validators should dial; port 0 means the bound port) with the Axonite marker,
+    /// signed by the miner's hotkey. Skipped when the chain already shows this exact axon, since
+    /// the pallet rate-limits serving.
+    pub fn serve_axon(mut self, chain: Arc<ChainSource>, external: SocketAddr) -> Self {
+        self.serve = Some((chain, external));
+        self
+    }
+
     /// Attaches `handler` for synapse `S`.
     pub fn handler<S: Synapse, H: Handler<S>>(mut self, handler: H) -> Self {
         self.services
@@ -202,6 +241,16 @@ impl MinerBuilder {
             source,
         })?;
         let hotkey = self.keypair.hotkey();
+        if let Some((chain, external)) = &self.serve {
+            let port = match external.port() {
+                0 => local_addr.port(),
+                port => port,
+            };
+            let axon = AxonInfo::axonite(external.ip(), port);
+            serve(chain, &self.keypair, config.handshake.netuid, axon)
+                .await
+                .map_err(MinerError::Serve)?;
+        }
         let shared = Arc::new(MinerShared {
             verifier: HandshakeVerifier::new(self.keypair, config.handshake.clone()),
             routes,
@@ -277,6 +326,7 @@ impl Miner {
             services: Vec::new(),
             stream_chunk_buffer: 16,
             monitor: None,
+            serve: None,
         }
     }
 

@@ -307,6 +307,16 @@ async fn commit_then_reveal_lands() {
     );
     assert!(error.contains("CommitRevealEnabled"), "{error}");
 
+    // The commit lands in the next block and the early reveal in the one after: both must
+    // fall in the same epoch, or the "early" reveal is already inside the reveal window (with
+    // tempo 10 that happens when the commit lands in the last of the epoch's 11 blocks).
+    let now = chain.block_number().await.expect("block number");
+    let epoch_end = hp.first_block_of_epoch(NETUID, hp.epoch_index(NETUID, now + 1) + 1);
+    if now + 2 >= epoch_end {
+        let skip = u32::try_from(epoch_end - now).expect("few blocks");
+        chain.dev_new_blocks(skip).await.expect("dev_newBlock");
+    }
+
     let (uids, values, salt) = (vec![uid], vec![500], vec![17, 42, 7]);
     let hash = commit_hash(&hotkey.hotkey(), NETUID, &uids, &values, &salt, version_key);
     let committed = ok(
