@@ -15,6 +15,7 @@ mod handler;
 mod handshake;
 pub mod metagraph;
 pub mod miner;
+pub mod rate_limit;
 pub mod supervisor;
 mod task;
 mod text;

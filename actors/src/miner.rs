@@ -3,6 +3,7 @@
 //! ```text
 //! miner (Supervisor)
 //! ├─ metagraph (MetagraphMonitor, when the miner follows a chain)
+//! ├─ rate-limiter (RateLimiter, when rate limits are on: sweeps idle keys)
 //! ├─ listener ── one connection actor per QUIC connection
 //! └─ handlers/<Synapse> ── worker actors (one pool per synapse)
 //! ```
@@ -66,6 +67,7 @@ use crate::handler::{HandlerPool, PoolArgs, PoolQueue};
 use crate::metagraph::{
     MetagraphHandle, MetagraphMonitor, MetagraphSource, MonitorArgs, MonitorConfig,
 };
+use crate::rate_limit::{RateLimitConfig, RateLimiter, RateLimits};
 use crate::supervisor::{ChildSpec, Restart, Supervisor, SupervisorArguments, SupervisorMsg};
 use listener::Listener;
 use shared::{MinerShared, Route};
@@ -194,6 +196,14 @@ impl MinerBuilder {
         self
     }
 
+    /// Rate-limits validators per hotkey with quotas from their stake (see
+    /// [`RateLimitConfig`]); a [`RateLimiter`] joins the miner's tree to keep its memory
+    /// bounded.
+    pub fn rate_limits(mut self, config: RateLimitConfig) -> Self {
+        self.config.rate_limits = Some(config);
+        self
+    }
+
     /// Attaches `handler` for synapse `S`.
     pub fn handler<S: Synapse, H: Handler<S>>(mut self, handler: H) -> Self {
         self.services
@@ -251,9 +261,14 @@ impl MinerBuilder {
                 .await
                 .map_err(MinerError::Serve)?;
         }
+        let rate_limits = config
+            .rate_limits
+            .as_ref()
+            .map(|c| Arc::new(RateLimits::new(c)));
         let shared = Arc::new(MinerShared {
             verifier: HandshakeVerifier::new(self.keypair, config.handshake.clone()),
             routes,
+            rate_limits: rate_limits.clone(),
             pending_total: Default::default(),
             pending_by_ip: DashMap::new(),
             active: Default::default(),
@@ -266,6 +281,12 @@ impl MinerBuilder {
         if let Some(monitor) = self.monitor {
             args = args.with_child(ChildSpec::from_actor("metagraph", move || {
                 (MetagraphMonitor, monitor.clone())
+            }));
+        }
+        if let (Some(limits), Some(cfg)) = (rate_limits, &shared.config.rate_limits) {
+            let sweep = cfg.sweep_interval;
+            args = args.with_child(ChildSpec::from_actor("rate-limiter", move || {
+                (RateLimiter, (limits.clone(), sweep))
             }));
         }
         let (ep, sh) = (endpoint.clone(), shared.clone());

@@ -12,6 +12,7 @@ use axonite::protocol::Limits;
 use axonite::transport::TransportSettings;
 
 use super::gate::ValidatorGate;
+use crate::rate_limit::RateLimitConfig;
 use crate::supervisor::{Backoff, RestartPolicy};
 
 /// Everything a miner can be tuned with. Plain data with defaults; see each field for the
@@ -62,6 +63,9 @@ pub struct MinerConfig {
     /// Where a caller's uid, stake and permit come from. `None`: every caller has stake 0
     /// and no permit.
     pub directory: Option<Arc<dyn ValidatorDirectory>>,
+    /// Per-hotkey rate limits with quotas from stake, checked before a request's body is
+    /// read (429 when over). `None` (the default): no rate limits.
+    pub rate_limits: Option<RateLimitConfig>,
     /// Which validators may complete the handshake, judged from `directory`. Default
     /// [`ValidatorGate::OPEN`]; a miner following a chain uses [`ValidatorGate::PERMITTED`].
     pub gate: ValidatorGate,
@@ -95,6 +99,7 @@ impl Default for MinerConfig {
             allowed_validators: None,
             directory: None,
             gate: ValidatorGate::OPEN,
+            rate_limits: None,
         }
     }
 }
@@ -121,6 +126,7 @@ impl std::fmt::Debug for MinerConfig {
                 &self.directory.as_ref().map(|_| "<dyn ValidatorDirectory>"),
             )
             .field("gate", &self.gate)
+            .field("rate_limits", &self.rate_limits)
             .finish_non_exhaustive()
     }
 }

@@ -1,5 +1,6 @@
 //! One request stream on the miner, as a short pipeline of named steps:
-//! read head (400/413) → route (404) → read body under the synapse's limit (413) → admit:
+//! read head (400/413) → route (404) → rate limit (429) → read body under the synapse's
+//! limit (413) → admit:
 //! decode, verify, blacklist, priority (400/401/403) → queue (503) → handler under the
 //! deadline (408/500) → respond.
 
@@ -49,7 +50,7 @@ pub(crate) async fn serve_request(
     let write_limit = shared.config.response_write_timeout;
 
     // Reading the request is bounded in time: a slow or stalled stream cannot hold it open.
-    let read = read_request(&shared, &mut recv);
+    let read = read_request(&shared, &caller, &mut recv);
     let (head, route, body) = match tokio::time::timeout(shared.config.request_read_timeout, read)
         .await
     {
@@ -161,6 +162,7 @@ struct Head {
 /// limit, refusing an oversized body from its header alone (413).
 async fn read_request<'s>(
     shared: &'s MinerShared,
+    caller: &Caller,
     recv: &mut quinn::RecvStream,
 ) -> Result<(Head, &'s Route, Vec<u8>), Refusal> {
     let limits = &shared.config.limits;
@@ -175,6 +177,12 @@ async fn read_request<'s>(
             format!("unknown synapse `{}`", truncate(&head.synapse, 64)),
         )
     })?;
+    // Rate limits: after routing (so unknown synapses stay 404), before the body is read.
+    if let Some(limits) = &shared.rate_limits {
+        limits
+            .check(caller)
+            .map_err(|e| Refusal::new(StatusCode::RATE_LIMITED, e.to_string()))?;
+    }
     let limit = route
         .service
         .max_request_bytes()

@@ -11,6 +11,7 @@ use dashmap::DashMap;
 
 use super::config::MinerConfig;
 use crate::handler::PoolQueue;
+use crate::rate_limit::RateLimits;
 
 /// Where requests of one synapse go.
 pub(crate) struct Route {
@@ -23,6 +24,7 @@ pub(crate) struct MinerShared {
     pub(crate) config: MinerConfig,
     pub(crate) verifier: HandshakeVerifier,
     pub(crate) routes: HashMap<&'static str, Route>,
+    pub(crate) rate_limits: Option<Arc<RateLimits>>,
     pub(crate) pending_total: AtomicUsize,
     pub(crate) pending_by_ip: DashMap<IpAddr, usize>,
     pub(crate) active: AtomicUsize,
@@ -53,6 +55,12 @@ pub struct MinerStats {
     pub pending_handshakes: usize,
     /// Authenticated connections open right now.
     pub active_connections: usize,
+    /// Requests refused 429: over the caller's quota (or below every stake tier).
+    pub rate_limited: u64,
+    /// Requests refused 429: over the miner's global budget.
+    pub rate_limited_global: u64,
+    /// Hotkeys the rate limiter currently tracks.
+    pub rate_limit_keys: usize,
 }
 
 impl MinerShared {
@@ -64,6 +72,9 @@ impl MinerShared {
             handshakes_timed_out: self.stats.handshakes_timed_out.load(Ordering::Relaxed),
             pending_handshakes: self.pending_total.load(Ordering::Relaxed),
             active_connections: self.active.load(Ordering::Relaxed),
+            rate_limited: self.rate_limits.as_ref().map_or(0, |l| l.refusals().0),
+            rate_limited_global: self.rate_limits.as_ref().map_or(0, |l| l.refusals().1),
+            rate_limit_keys: self.rate_limits.as_ref().map_or(0, |l| l.key_count()),
         }
     }
 }
