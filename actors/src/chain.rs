@@ -91,11 +91,19 @@ impl MetagraphSource for ChainSource {
     fn fetch(&self, netuid: u16) -> BoxFuture<'_, Result<Metagraph, String>> {
         Box::pin(self.with_client(async move |c| c.metagraph(netuid).await))
     }
+
+    fn head(&self) -> BoxFuture<'_, Result<Option<u64>, String>> {
+        Box::pin(self.with_client(async move |c| c.block_number().await.map(Some)))
+    }
 }
 
 impl MetagraphSource for Arc<ChainSource> {
     fn fetch(&self, netuid: u16) -> BoxFuture<'_, Result<Metagraph, String>> {
         (**self).fetch(netuid)
+    }
+
+    fn head(&self) -> BoxFuture<'_, Result<Option<u64>, String>> {
+        (**self).head()
     }
 }
 

@@ -25,6 +25,11 @@ pub struct MonitorConfig {
     pub retry: Backoff,
     /// A single read taking longer than this counts as a failure. Default 30 s.
     pub fetch_timeout: Duration,
+    /// Read the whole metagraph on every sync even when the source's head has not moved.
+    /// Off by default: on a chain, storage changes only with new blocks, so an unchanged head
+    /// means an unchanged metagraph. Turn it on for dev chains whose storage is edited in
+    /// place (Chopsticks' `dev_setStorage`).
+    pub read_unchanged_head: bool,
 }
 
 impl MonitorConfig {
@@ -37,6 +42,7 @@ impl MonitorConfig {
                 .with_initial(Duration::from_secs(1))
                 .with_max(Duration::from_secs(30)),
             fetch_timeout: Duration::from_secs(30),
+            read_unchanged_head: false,
         }
     }
 }
@@ -61,6 +67,8 @@ pub enum MonitorMsg {
     Sync,
     /// A read finished.
     Fetched(Result<Metagraph, String>),
+    /// The source's head is the snapshot's block: nothing new to read.
+    Unchanged,
     /// The source panicked: the monitor fails so its supervisor restarts it.
     SourcePanicked(String),
 }
@@ -137,6 +145,19 @@ impl Actor for MetagraphMonitor {
                 };
                 myself.send_after(next, || MonitorMsg::Sync);
             }
+            MonitorMsg::Unchanged => {
+                state.fetch = None;
+                state.failures = 0;
+                state.first_failure = None;
+                let handle = &state.args.handle;
+                if let Some(graph) = handle.current() {
+                    handle.published().status.send_replace(SyncStatus::Synced {
+                        block: graph.block(),
+                        at: Instant::now(),
+                    });
+                }
+                myself.send_after(state.args.config.sync_interval, || MonitorMsg::Sync);
+            }
             MonitorMsg::SourcePanicked(reason) => {
                 return Err(reason.into());
             }
@@ -152,7 +173,21 @@ fn spawn_fetch(myself: &ActorRef<MonitorMsg>, args: &MonitorArgs) -> OwnedTask {
         args.config.fetch_timeout,
     );
     let me = myself.clone();
+    let current = match args.config.read_unchanged_head {
+        true => None,
+        false => args.handle.current().map(|g| g.block()),
+    };
     OwnedTask::detached(tokio::spawn(async move {
+        // A cheap look at the head first: no new block, no full read.
+        if let Some(current) = current {
+            let head = AssertUnwindSafe(source.head()).catch_unwind();
+            if let Ok(Ok(Ok(Some(head)))) = tokio::time::timeout(timeout, head).await
+                && head == current
+            {
+                let _ = me.send_message(MonitorMsg::Unchanged);
+                return;
+            }
+        }
         let fetch = AssertUnwindSafe(source.fetch(netuid)).catch_unwind();
         let msg = match tokio::time::timeout(timeout, fetch).await {
             Ok(Ok(result)) => MonitorMsg::Fetched(result),

@@ -16,6 +16,13 @@ use super::MetagraphEvent;
 pub trait MetagraphSource: Send + Sync + 'static {
     /// The current snapshot of `netuid`, or why it could not be read.
     fn fetch(&self, netuid: u16) -> BoxFuture<'_, Result<Metagraph, String>>;
+
+    /// The block the next `fetch` would read at, when that is cheap to learn (a chain's
+    /// finalized head); the monitor skips the full read while it equals its snapshot's
+    /// block. `None` (the default): unknown, always read.
+    fn head(&self) -> BoxFuture<'_, Result<Option<u64>, String>> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// How fresh the published snapshot is.

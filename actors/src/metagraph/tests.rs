@@ -102,6 +102,65 @@ async fn wait_status(handle: &MetagraphHandle, pred: impl Fn(&SyncStatus) -> boo
         .unwrap();
 }
 
+/// Serves one snapshot and reports its block as the head: after the first read, every sync
+/// should stop at the cheap head check.
+struct CountingSource {
+    graph: Metagraph,
+    fetches: std::sync::atomic::AtomicUsize,
+    heads: std::sync::atomic::AtomicUsize,
+}
+
+impl MetagraphSource for CountingSource {
+    fn fetch(&self, _: u16) -> BoxFuture<'_, Result<Metagraph, String>> {
+        self.fetches
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let graph = self.graph.clone();
+        Box::pin(async move { Ok(graph) })
+    }
+
+    fn head(&self) -> BoxFuture<'_, Result<Option<u64>, String>> {
+        self.heads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let block = self.graph.block();
+        Box::pin(async move { Ok(Some(block)) })
+    }
+}
+
+#[tokio::test]
+async fn an_unchanged_head_skips_the_full_read() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let cold = Keypair::generate().hotkey();
+    let source = Arc::new(CountingSource {
+        graph: graph(7, &[Neuron::new(0, Keypair::generate().hotkey(), cold)]),
+        fetches: Default::default(),
+        heads: Default::default(),
+    });
+    let handle = MetagraphHandle::new();
+    let args = MonitorArgs {
+        source: source.clone(),
+        config: fast(1),
+        handle: handle.clone(),
+    };
+    let (actor, _) = Actor::spawn(None, MetagraphMonitor, args).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while source.heads.load(SeqCst) < 5 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "head checked repeatedly"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        source.fetches.load(SeqCst),
+        1,
+        "one full read, then only head checks"
+    );
+    assert!(matches!(
+        handle.status(),
+        SyncStatus::Synced { block: 7, .. }
+    ));
+    actor.stop(None);
+}
+
 #[tokio::test]
 async fn syncs_on_start_and_broadcasts_what_changed() {
     let (a, b) = (Keypair::generate().hotkey(), Keypair::generate().hotkey());

@@ -45,6 +45,10 @@ pub struct PendingReveal {
     pub version_key: u64,
 }
 
+/// Blocks kept free at the end of a reveal window: a reveal planned later than this could
+/// land after the window closes.
+pub const REVEAL_MARGIN_BLOCKS: u64 = 2;
+
 /// The next step of a weight setter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -72,9 +76,17 @@ pub fn next_step(
     pending: Option<&PendingReveal>,
 ) -> Step {
     if let Some(pending) = pending {
+        // A reveal submitted now lands in a later block: plan for where it lands, and keep a
+        // margin before the window closes for finality lag and inclusion.
+        let lands = block.saturating_add(1);
         return match hyperparameters.reveal_window(netuid, pending.commit_block) {
-            Some(window) if window.contains(&block) => Step::Reveal,
-            Some(window) if block < window.start => Step::WaitUntil(window.start),
+            Some(window)
+                if lands >= window.start
+                    && lands.saturating_add(REVEAL_MARGIN_BLOCKS) < window.end =>
+            {
+                Step::Reveal
+            }
+            Some(window) if lands < window.start => Step::WaitUntil(window.start - 1),
             // The window passed (or the runtime reports none): the commit is lost; commit anew.
             _ => Step::Commit,
         };
@@ -138,14 +150,16 @@ mod tests {
             version_key: 0,
         };
         // tempo 9, netuid 1: epoch = (block + 2) / 10. Commit at 30 is epoch 3; reveal in
-        // epoch 4, blocks 38..48.
+        // epoch 4, blocks 38..48. A reveal submitted at block b lands at b + 1, and must land
+        // at least REVEAL_MARGIN_BLOCKS before the window closes: submit at 37..=44.
         assert_eq!(
             next_step(1, 31, &h, 0, true, Some(&pending)),
-            Step::WaitUntil(38)
+            Step::WaitUntil(37)
         );
-        assert_eq!(next_step(1, 38, &h, 0, true, Some(&pending)), Step::Reveal);
-        assert_eq!(next_step(1, 47, &h, 0, true, Some(&pending)), Step::Reveal);
-        // Missed the window: commit again.
+        assert_eq!(next_step(1, 37, &h, 0, true, Some(&pending)), Step::Reveal);
+        assert_eq!(next_step(1, 44, &h, 0, true, Some(&pending)), Step::Reveal);
+        // Too close to the end (it could land after the window): commit again.
+        assert_eq!(next_step(1, 45, &h, 0, true, Some(&pending)), Step::Commit);
         assert_eq!(next_step(1, 48, &h, 0, true, Some(&pending)), Step::Commit);
     }
 

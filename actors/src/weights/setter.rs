@@ -246,7 +246,19 @@ impl SetterState {
             .unwrap_or(0);
         let scores = self.args.handle.scores.borrow().clone();
         let (uids, weights) = normalize(&scores);
-        let pending = self.args.handle.pending();
+        // A chain reset (dev and local nets) goes back in height: forget what landed on the old
+        // chain, including a commit whose reveal could never come.
+        if graph.block() < self.last_landed {
+            self.last_landed = 0;
+        }
+        let mut pending = self.args.handle.pending();
+        if pending
+            .as_ref()
+            .is_some_and(|p| p.commit_block > graph.block())
+        {
+            self.args.handle.set_pending(None);
+            pending = None;
+        }
         let last_update = me.last_update.max(self.last_landed);
         let step = next_step(
             netuid,

@@ -391,6 +391,21 @@ impl ChainClient {
         self.submit(&calls::sudo(call), sudo).await
     }
 
+    /// [`sudo_admin_utils`](Self::sudo_admin_utils) for the many setters whose arguments are
+    /// all unsigned integers (the netuid, then the value), for callers that do not depend on
+    /// subxt: `sudo_admin_utils_uints(&alice, "sudo_set_max_allowed_validators", &[1, 8])`.
+    /// Each number is encoded as the call's parameter type says; one too large for it fails
+    /// to encode.
+    pub async fn sudo_admin_utils_uints(
+        &self,
+        sudo: &Keypair,
+        call_name: &str,
+        args: &[u128],
+    ) -> Result<TxOutcome, ChainError> {
+        let args = args.iter().map(|&n| Value::u128(n)).collect();
+        self.sudo_admin_utils(sudo, call_name, args).await
+    }
+
     // --- development chains ---
 
     /// Asks a Chopsticks node to build `count` empty blocks at once (`dev_newBlock`), to move
@@ -432,17 +447,60 @@ impl ChainClient {
             .await?
             .stake_key(netuid, hotkey)?
             .ok_or_else(|| ChainError::not_found("stake storage in this runtime"))?;
-        let entry = (
-            format!("0x{}", hex::encode(key)),
-            format!("0x{}", hex::encode(rao.to_le_bytes())),
-        );
+        self.dev_set_storage(&[(key, rao.to_le_bytes().to_vec())])
+            .await
+    }
+
+    /// Writes raw storage into a Chopsticks node's state (`dev_setStorage`): each entry is a
+    /// full storage key and the SCALE encoding of its new value. The write changes the
+    /// current head at once (no block is built) and is seen by the next reads and
+    /// extrinsics; the runtime may overwrite it in the next block it builds. Real nodes
+    /// refuse the method.
+    pub async fn dev_set_storage(&self, entries: &[(Vec<u8>, Vec<u8>)]) -> Result<(), ChainError> {
+        let entries: Vec<(String, String)> = entries
+            .iter()
+            .map(|(key, value)| {
+                (
+                    format!("0x{}", hex::encode(key)),
+                    format!("0x{}", hex::encode(value)),
+                )
+            })
+            .collect();
         let request = self
             .rpc
-            .request::<serde_json::Value>("dev_setStorage", rpc_params![vec![entry]]);
+            .request::<serde_json::Value>("dev_setStorage", rpc_params![entries]);
         self.timed("a storage write", request)
             .await?
             .map(|_| ())
             .map_err(|e| self.rpc_error(e))
+    }
+
+    /// Writes subnet `netuid`'s `ValidatorPermit` vector (one flag per uid, in uid order)
+    /// into a Chopsticks node's state, so tests can take a registered neuron's permit away
+    /// (or grant one) without the stake and epochs that decide it on a live network.
+    ///
+    /// The next epoch recomputes the permits and overwrites this. On the spec 218 local
+    /// chain the epoch of netuid 1 runs in *every* block, whatever the tempo, so the write
+    /// holds only until the next block is built (the next extrinsic or `dev_newBlock`):
+    /// write it after the test's last extrinsic. Real nodes refuse the method.
+    pub async fn dev_set_validator_permits(
+        &self,
+        netuid: u16,
+        permits: &[bool],
+    ) -> Result<(), ChainError> {
+        let at = self
+            .timed("the finalized block", self.api.at_current_block())
+            .await?
+            .map_err(|e| self.rpc_error(e))?;
+        let key = at
+            .storage()
+            .entry(subxt::dynamic::storage::<(u16,), Vec<bool>>(
+                SUBTENSOR,
+                "ValidatorPermit",
+            ))
+            .and_then(|e| e.fetch_key((netuid,)))
+            .map_err(|_| ChainError::not_found(format!("storage {SUBTENSOR}::ValidatorPermit")))?;
+        self.dev_set_storage(&[(key, permits.encode())]).await
     }
 
     // --- internals ---
