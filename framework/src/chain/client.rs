@@ -314,14 +314,13 @@ impl ChainClient {
         netuid: u16,
         limit: u64,
     ) -> Result<TxOutcome, ChainError> {
-        let call = calls::admin_utils(
+        self.sudo_netuid_setter(
+            sudo,
             "sudo_set_weights_set_rate_limit",
-            vec![
-                ("netuid", Value::u128(netuid.into())),
-                ("weights_set_rate_limit", Value::u128(limit.into())),
-            ],
-        );
-        self.submit(&calls::sudo(call), sudo).await
+            netuid,
+            ("weights_set_rate_limit", Value::u128(limit.into())),
+        )
+        .await
     }
 
     /// `Sudo::sudo(AdminUtils::sudo_set_serving_rate_limit)`, signed by the sudo key.
@@ -331,14 +330,13 @@ impl ChainClient {
         netuid: u16,
         limit: u64,
     ) -> Result<TxOutcome, ChainError> {
-        let call = calls::admin_utils(
+        self.sudo_netuid_setter(
+            sudo,
             "sudo_set_serving_rate_limit",
-            vec![
-                ("netuid", Value::u128(netuid.into())),
-                ("serving_rate_limit", Value::u128(limit.into())),
-            ],
-        );
-        self.submit(&calls::sudo(call), sudo).await
+            netuid,
+            ("serving_rate_limit", Value::u128(limit.into())),
+        )
+        .await
     }
 
     /// `Sudo::sudo(AdminUtils::sudo_set_commit_reveal_weights_enabled)`, signed by the sudo
@@ -349,14 +347,13 @@ impl ChainClient {
         netuid: u16,
         enabled: bool,
     ) -> Result<TxOutcome, ChainError> {
-        let call = calls::admin_utils(
+        self.sudo_netuid_setter(
+            sudo,
             "sudo_set_commit_reveal_weights_enabled",
-            vec![
-                ("netuid", Value::u128(netuid.into())),
-                ("enabled", Value::bool(enabled)),
-            ],
-        );
-        self.submit(&calls::sudo(call), sudo).await
+            netuid,
+            ("enabled", Value::bool(enabled)),
+        )
+        .await
     }
 
     /// `Sudo::sudo(AdminUtils::sudo_set_tempo)`, signed by the sudo key.
@@ -366,12 +363,27 @@ impl ChainClient {
         netuid: u16,
         tempo: u16,
     ) -> Result<TxOutcome, ChainError> {
-        let call = calls::admin_utils(
+        self.sudo_netuid_setter(
+            sudo,
             "sudo_set_tempo",
-            vec![
-                ("netuid", Value::u128(netuid.into())),
-                ("tempo", Value::u128(tempo.into())),
-            ],
+            netuid,
+            ("tempo", Value::u128(tempo.into())),
+        )
+        .await
+    }
+
+    /// `Sudo::sudo(AdminUtils::<call>(netuid, <name> = value))`: the shape of most subnet
+    /// hyperparameter setters.
+    async fn sudo_netuid_setter(
+        &self,
+        sudo: &Keypair,
+        call: &str,
+        netuid: u16,
+        (name, value): (&str, Value),
+    ) -> Result<TxOutcome, ChainError> {
+        let call = calls::admin_utils(
+            call,
+            vec![("netuid", Value::u128(netuid.into())), (name, value)],
         );
         self.submit(&calls::sudo(call), sudo).await
     }
