@@ -54,6 +54,7 @@
 //! # Ok(()) }
 //! ```
 
+mod admin;
 mod at_block;
 mod calls;
 mod client;
