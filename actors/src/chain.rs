@@ -97,16 +97,6 @@ impl MetagraphSource for ChainSource {
     }
 }
 
-impl MetagraphSource for Arc<ChainSource> {
-    fn fetch(&self, netuid: u16) -> BoxFuture<'_, Result<Metagraph, String>> {
-        (**self).fetch(netuid)
-    }
-
-    fn head(&self) -> BoxFuture<'_, Result<Option<u64>, String>> {
-        (**self).head()
-    }
-}
-
 /// Submits weights to a [`ChainSource`], signed by the validator's hotkey.
 pub struct ChainWeights {
     chain: Arc<ChainSource>,

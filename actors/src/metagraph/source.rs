@@ -25,6 +25,18 @@ pub trait MetagraphSource: Send + Sync + 'static {
     }
 }
 
+/// A shared source is a source: one chain connection can feed a miner's or validator's
+/// monitor and serve its other uses (serving the axon, setting weights).
+impl<T: MetagraphSource> MetagraphSource for Arc<T> {
+    fn fetch(&self, netuid: u16) -> BoxFuture<'_, Result<Metagraph, String>> {
+        (**self).fetch(netuid)
+    }
+
+    fn head(&self) -> BoxFuture<'_, Result<Option<u64>, String>> {
+        (**self).head()
+    }
+}
+
 /// How fresh the published snapshot is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyncStatus {
