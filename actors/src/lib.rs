@@ -24,7 +24,7 @@ pub mod validator;
 pub mod weights;
 
 pub use handshake::HandshakeFailure;
-pub use miner::{Miner, MinerBuilder, MinerConfig, MinerError, MinerStats};
+pub use miner::{Miner, MinerBuilder, MinerConfig, MinerError, MinerStats, RequestCounts};
 pub use validator::{
     QueryError, QueryResult, Validator, ValidatorBuilder, ValidatorConfig, ValidatorError,
 };

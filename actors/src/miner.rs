@@ -4,6 +4,7 @@
 //! miner (Supervisor)
 //! ├─ metagraph (MetagraphMonitor, when the miner follows a chain)
 //! ├─ rate-limiter (RateLimiter, when rate limits are on: sweeps idle keys)
+//! ├─ reporter (logs what was served and refused, by reason, every minute)
 //! ├─ listener ── one connection actor per QUIC connection
 //! └─ handlers/<Synapse> ── worker actors (one pool per synapse)
 //! ```
@@ -32,12 +33,15 @@
 //! # Ok(()) }
 //! ```
 
+mod caller;
 mod config;
 mod connection;
 mod gate;
 mod listener;
+mod report;
 mod request;
 mod shared;
+mod stats;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -54,11 +58,12 @@ use axonite::synapse::{StreamingSynapse, Synapse};
 use axonite::transport::{TlsError, server_config};
 use axonite::{Handler, StreamHandler};
 use dashmap::DashMap;
+use governor::DefaultKeyedRateLimiter;
 use ractor::{Actor, ActorRef};
 
 pub use config::MinerConfig;
 pub use gate::ValidatorGate;
-pub use shared::MinerStats;
+pub use stats::{MinerStats, RequestCounts};
 
 use axonite::metagraph::AxonInfo;
 
@@ -70,6 +75,7 @@ use crate::metagraph::{
 use crate::rate_limit::{RateLimitConfig, RateLimiter, RateLimits};
 use crate::supervisor::{ChildSpec, Restart, Supervisor, SupervisorArguments, SupervisorMsg};
 use listener::Listener;
+use report::Reporter;
 use shared::{MinerShared, Route};
 
 /// Why a miner could not start.
@@ -236,7 +242,12 @@ impl MinerBuilder {
         for service in self.services {
             let name = service.name();
             let queue = Arc::new(PoolQueue::new(config.queue_capacity));
-            if routes.insert(name, Route { service, queue }).is_some() {
+            let route = Route {
+                service,
+                queue,
+                tally: Default::default(),
+            };
+            if routes.insert(name, route).is_some() {
                 return Err(MinerError::DuplicateSynapse(name));
             }
         }
@@ -272,7 +283,11 @@ impl MinerBuilder {
             pending_total: Default::default(),
             pending_by_ip: DashMap::new(),
             active: Default::default(),
+            connection_rate: config
+                .connection_rate_per_ip
+                .map(|q| DefaultKeyedRateLimiter::dashmap(q.governor())),
             stats: Default::default(),
+            unrouted: Default::default(),
             config,
         });
 
@@ -287,6 +302,12 @@ impl MinerBuilder {
             let sweep = cfg.sweep_interval;
             args = args.with_child(ChildSpec::from_actor("rate-limiter", move || {
                 (RateLimiter, (limits.clone(), sweep))
+            }));
+        }
+        if let Some(every) = shared.config.report_interval {
+            let sh = shared.clone();
+            args = args.with_child(ChildSpec::from_actor("reporter", move || {
+                (Reporter, (sh.clone(), every))
             }));
         }
         let (ep, sh) = (endpoint.clone(), shared.clone());
@@ -371,7 +392,7 @@ impl Miner {
         self.metagraph.as_ref()
     }
 
-    /// Connection counters.
+    /// Counters: connections by outcome, requests by synapse and status, rate limits.
     pub fn stats(&self) -> MinerStats {
         self.shared.stats()
     }

@@ -1,8 +1,9 @@
 //! Who the validators are: the narrow view of the metagraph a miner needs.
 //!
-//! A miner looks the caller up once per connection, right after the handshake proved its
-//! hotkey, and hands the result to every handler as [`Caller`](crate::Caller) fields (uid,
-//! stake, permit), which also feed the default priority. Without a chain, a
+//! A miner looks the caller up right after the handshake proved its hotkey, and again when
+//! the directory changes, and hands the result to every handler as
+//! [`Caller`](crate::Caller) fields (uid, stake, permit), which also feed the default
+//! priority and the rate-limit tier. Without a chain, a
 //! [`StaticDirectory`] lists the validators; with a chain, the metagraph implements
 //! [`ValidatorDirectory`].
 //!
@@ -42,10 +43,19 @@ impl ValidatorInfo {
     }
 }
 
-/// Looks validators up by hotkey. Called once per connection, never per request.
+/// Looks validators up by hotkey. A miner calls [`lookup`](Self::lookup) once per
+/// connection, and again before a connection's next request only when
+/// [`generation`](Self::generation) has moved, so a lookup may cost a map access but the
+/// generation must be cheap.
 pub trait ValidatorDirectory: Send + Sync + 'static {
     /// What is known of `hotkey`; `None` when it is not a known validator.
     fn lookup(&self, hotkey: &Hotkey) -> Option<ValidatorInfo>;
+
+    /// Changes whenever a lookup may answer differently (a new metagraph snapshot). The
+    /// default, for directories that never change, is always 0.
+    fn generation(&self) -> u64 {
+        0
+    }
 }
 
 /// A fixed table of validators, for static (no-chain) setups and tests.

@@ -1,6 +1,7 @@
 //! Where snapshots come from, and where they are published.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axonite::Hotkey;
@@ -74,6 +75,8 @@ pub(super) struct Published {
     pub(super) snapshot: watch::Sender<Option<Arc<Metagraph>>>,
     pub(super) status: watch::Sender<SyncStatus>,
     pub(super) events: broadcast::Sender<MetagraphEvent>,
+    /// Snapshots published so far: lets connections notice a change with one atomic load.
+    pub(super) generation: AtomicU64,
 }
 
 impl Default for MetagraphHandle {
@@ -90,6 +93,7 @@ impl MetagraphHandle {
                 snapshot: watch::Sender::new(None),
                 status: watch::Sender::new(SyncStatus::Starting),
                 events: broadcast::Sender::new(1_024),
+                generation: AtomicU64::new(0),
             }),
         }
     }
@@ -137,6 +141,7 @@ impl MetagraphHandle {
     pub fn publish(&self, graph: Metagraph) {
         let graph = Arc::new(graph);
         let old = self.inner.snapshot.send_replace(Some(graph.clone()));
+        self.inner.generation.fetch_add(1, Ordering::Release);
         if let Some(old) = old {
             for event in super::diff(&old, &graph) {
                 let _ = self.inner.events.send(event);
@@ -154,6 +159,10 @@ impl MetagraphHandle {
 impl ValidatorDirectory for MetagraphHandle {
     fn lookup(&self, hotkey: &Hotkey) -> Option<ValidatorInfo> {
         self.inner.snapshot.borrow().as_ref()?.lookup(hotkey)
+    }
+
+    fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
     }
 }
 

@@ -12,7 +12,7 @@ use axonite::protocol::Limits;
 use axonite::transport::TransportSettings;
 
 use super::gate::ValidatorGate;
-use crate::rate_limit::RateLimitConfig;
+use crate::rate_limit::{Quota, RateLimitConfig};
 use crate::supervisor::{Backoff, RestartPolicy};
 
 /// Everything a miner can be tuned with. Plain data with defaults; see each field for the
@@ -34,6 +34,15 @@ pub struct MinerConfig {
     pub max_pending_handshakes: usize,
     /// Connections allowed to be handshaking at once from one IP address. Default 16.
     pub max_pending_per_ip: usize,
+    /// New connections one IP address may open: sustained per second and burst. Attempts
+    /// over it are dropped before TLS, unanswered (an attacker learns nothing and gets no
+    /// amplification). `None`: no limit. Default 20 per second, burst 100.
+    pub connection_rate_per_ip: Option<Quota>,
+    /// When more handshakes than this are pending, a new client must first prove it owns its
+    /// source address with a QUIC Retry (one extra round trip), so forged addresses can
+    /// neither fill the pending slots nor dodge the per-IP limits. `0`: always; `usize::MAX`:
+    /// never. Default 256.
+    pub validate_addresses_above: usize,
     /// Authenticated connections held at once. Default 4,096.
     pub max_connections: usize,
     /// A request's head and body must arrive within this, or it is answered 408 and its
@@ -66,6 +75,9 @@ pub struct MinerConfig {
     /// Per-hotkey rate limits with quotas from stake, checked before a request's body is
     /// read (429 when over). `None` (the default): no rate limits.
     pub rate_limits: Option<RateLimitConfig>,
+    /// How often the miner logs (info) a summary of what it served and refused, by reason,
+    /// when anything happened. `None`: never. Default 60 s.
+    pub report_interval: Option<Duration>,
     /// Which validators may complete the handshake, judged from `directory`. Default
     /// [`ValidatorGate::OPEN`]; a miner following a chain uses [`ValidatorGate::PERMITTED`].
     pub gate: ValidatorGate,
@@ -81,6 +93,8 @@ impl Default for MinerConfig {
             handshake_timeout: Duration::from_secs(5),
             max_pending_handshakes: 1_024,
             max_pending_per_ip: 16,
+            connection_rate_per_ip: Some(Quota::new(20, 100)),
+            validate_addresses_above: 256,
             max_connections: 4_096,
             request_read_timeout: Duration::from_secs(10),
             response_write_timeout: Duration::from_secs(10),
@@ -100,6 +114,7 @@ impl Default for MinerConfig {
             directory: None,
             gate: ValidatorGate::OPEN,
             rate_limits: None,
+            report_interval: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -114,6 +129,8 @@ impl std::fmt::Debug for MinerConfig {
             .field("handshake_timeout", &self.handshake_timeout)
             .field("max_pending_handshakes", &self.max_pending_handshakes)
             .field("max_pending_per_ip", &self.max_pending_per_ip)
+            .field("connection_rate_per_ip", &self.connection_rate_per_ip)
+            .field("validate_addresses_above", &self.validate_addresses_above)
             .field("max_connections", &self.max_connections)
             .field("request_read_timeout", &self.request_read_timeout)
             .field("response_write_timeout", &self.response_write_timeout)
@@ -127,6 +144,7 @@ impl std::fmt::Debug for MinerConfig {
             )
             .field("gate", &self.gate)
             .field("rate_limits", &self.rate_limits)
+            .field("report_interval", &self.report_interval)
             .finish_non_exhaustive()
     }
 }

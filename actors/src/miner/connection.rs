@@ -5,12 +5,12 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use axonite::handler::Caller;
 use axonite::protocol::CloseCode;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::caller::{CallerView, admit};
 use super::request::serve_request;
 use super::shared::{ActiveSlot, MinerShared, PendingSlot};
 use crate::handshake::{HandshakeFailure, serve_handshake};
@@ -85,15 +85,11 @@ async fn drive(args: ServerConnectionArgs) {
         }
     };
 
+    // The generation is read before the lookup: a change in between is looked up again.
+    let generation = directory_generation(&shared);
     let mut info = None;
     let admit = |hotkey: &axonite::Hotkey| {
-        let cfg = &shared.config;
-        if let Some(allowed) = &cfg.allowed_validators
-            && !allowed.contains(hotkey)
-        {
-            return Err("not in the allowed validators".to_owned());
-        }
-        info = cfg.gate.admit(cfg.directory.as_deref(), hotkey)?;
+        info = admit(&shared.config, hotkey)?;
         Ok(())
     };
     let handshake = serve_handshake(&connection, &shared.verifier, &shared.config.limits, admit);
@@ -128,20 +124,26 @@ async fn drive(args: ServerConnectionArgs) {
     connection
         .set_max_concurrent_bi_streams(shared.config.transport.max_streams_per_connection.into());
 
-    let caller = Arc::new(Caller {
-        hotkey: validator,
-        addr: remote,
-        uid: info.and_then(|i| i.uid),
-        stake: info.map_or(0.0, |i| i.stake),
-        validator_permit: info.is_some_and(|i| i.validator_permit),
-    });
+    let mut caller = CallerView::new(validator, remote, info, generation);
     let mut streams = JoinSet::new();
     loop {
         tokio::select! {
             accepted = connection.accept_bi() => match accepted {
-                Ok((send, recv)) => {
-                    streams.spawn(serve_request(shared.clone(), caller.clone(), send, recv));
-                }
+                Ok((send, recv)) => match caller.current(&shared.config) {
+                    Ok(caller) => {
+                        streams.spawn(serve_request(shared.clone(), caller, send, recv));
+                    }
+                    Err(reason) => {
+                        tracing::info!(%remote, %validator, %reason, "admission revoked");
+                        stats.revoked.fetch_add(1, Ordering::Relaxed);
+                        let reason = format!("admission revoked: {reason}");
+                        connection.close(
+                            CloseCode::Revoked.code().into(),
+                            truncate(&reason, 200).as_bytes(),
+                        );
+                        break;
+                    }
+                },
                 Err(e) => {
                     tracing::debug!(%remote, reason = %e, "connection closed");
                     break;
@@ -156,6 +158,14 @@ async fn drive(args: ServerConnectionArgs) {
             }
         }
     }
+}
+
+fn directory_generation(shared: &MinerShared) -> u64 {
+    shared
+        .config
+        .directory
+        .as_ref()
+        .map_or(0, |d| d.generation())
 }
 
 fn close(connection: &quinn::Connection, code: CloseCode, failure: &HandshakeFailure) {

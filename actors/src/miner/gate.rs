@@ -4,7 +4,11 @@ use axonite::Hotkey;
 use axonite::directory::{ValidatorDirectory, ValidatorInfo};
 
 /// Who may complete the handshake, judged from the miner's [`ValidatorDirectory`] (the
-/// metagraph, when the miner follows a chain). Checked once per connection.
+/// metagraph, when the miner follows a chain). Checked at the handshake, and again before a
+/// connection's next request whenever the directory changed: a validator that is
+/// deregistered or loses its permit has its connections closed ([`CloseCode::Revoked`]).
+///
+/// [`CloseCode::Revoked`]: axonite::protocol::CloseCode::Revoked
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ValidatorGate {
     /// The validator must be known to the directory (registered on the subnet).

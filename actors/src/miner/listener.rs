@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
 
@@ -57,8 +58,22 @@ impl Actor for Listener {
     }
 }
 
+/// How often the per-IP connection limiter forgets idle addresses.
+const SWEEP_EVERY: Duration = Duration::from_secs(30);
+
 async fn accept_loop(endpoint: quinn::Endpoint, shared: Arc<MinerShared>, listener: ActorCell) {
+    let mut last_sweep = Instant::now();
     while let Some(incoming) = endpoint.accept().await {
+        if last_sweep.elapsed() >= SWEEP_EVERY {
+            last_sweep = Instant::now();
+            if let Some(limiter) = &shared.connection_rate {
+                limiter.retain_recent();
+                limiter.shrink_to_fit();
+            }
+        }
+        let Some(incoming) = screen(incoming, &shared) else {
+            continue;
+        };
         let ip = incoming.remote_address().ip();
         let full = shared.active.load(Ordering::Acquire) >= shared.config.max_connections;
         let slot = if full {
@@ -81,4 +96,37 @@ async fn accept_loop(endpoint: quinn::Endpoint, shared: Arc<MinerShared>, listen
             tracing::error!(error = %e, "could not start a connection actor");
         }
     }
+}
+
+/// The checks that cost nothing but a lookup, before any state is kept for a connection:
+/// address validation under load, then the per-IP connection rate. `None` when the attempt
+/// was answered (Retry) or dropped.
+fn screen(incoming: quinn::Incoming, shared: &MinerShared) -> Option<quinn::Incoming> {
+    let validated = incoming.remote_address_validated();
+    if !validated
+        && incoming.may_retry()
+        && shared.pending_total.load(Ordering::Acquire) >= shared.config.validate_addresses_above
+    {
+        shared
+            .stats
+            .address_validations
+            .fetch_add(1, Ordering::Relaxed);
+        // The client comes back with a token that proves its address.
+        if let Err(e) = incoming.retry() {
+            e.into_incoming().ignore();
+        }
+        return None;
+    }
+    // An unvalidated source address may be forged and spend another address's quota; a
+    // flood big enough to matter fills the pending slots and trips validation above.
+    if let Some(limiter) = &shared.connection_rate {
+        let ip = incoming.remote_address().ip();
+        if limiter.check_key(&ip).is_err() {
+            shared.stats.refused_rate.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%ip, "connection dropped: over the per-IP connection rate");
+            incoming.ignore();
+            return None;
+        }
+    }
+    Some(incoming)
 }

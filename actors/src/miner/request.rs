@@ -21,6 +21,7 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::shared::{MinerShared, Route};
+use super::stats::StatusTally;
 use crate::handler::Job;
 use crate::text::truncate;
 use crate::time::deadline_after;
@@ -50,18 +51,24 @@ pub(crate) async fn serve_request(
     let write_limit = shared.config.response_write_timeout;
 
     // Reading the request is bounded in time: a slow or stalled stream cannot hold it open.
-    let read = read_request(&shared, &caller, &mut recv);
-    let (head, route, body) = match tokio::time::timeout(shared.config.request_read_timeout, read)
-        .await
-    {
+    let mut routed = None;
+    let read = read_request(&shared, &caller, &mut recv, &mut routed);
+    let read = tokio::time::timeout(shared.config.request_read_timeout, read).await;
+    let (head, route, body) = match read {
         Ok(Ok(request)) => request,
-        Ok(Err(refusal)) => return refuse_unread(&mut send, &mut recv, received, refusal).await,
+        Ok(Err(refusal)) => {
+            return refuse_unread(&shared, routed, &caller, (send, recv), received, refusal).await;
+        }
         Err(_) => {
             let refusal = Refusal::new(StatusCode::TIMEOUT, "request not received in time");
-            return refuse_unread(&mut send, &mut recv, received, refusal).await;
+            return refuse_unread(&shared, routed, &caller, (send, recv), received, refusal).await;
         }
     };
     let service = &route.service;
+    let synapse = service.name();
+    let outcome = |result: &Result<Vec<u8>, Refusal>| {
+        record(&route.tally, &caller, synapse, result);
+    };
 
     let timeout = match head.timeout_ms {
         0 => service.timeout(),
@@ -70,7 +77,7 @@ pub(crate) async fn serve_request(
     .min(shared.config.max_request_timeout);
     let deadline = deadline_after(received, timeout);
     let ctx = RequestContext {
-        caller,
+        caller: caller.clone(),
         synapse: service.name(),
         request_id: head.request_id,
         received_at: received.into_std(),
@@ -85,17 +92,23 @@ pub(crate) async fn serve_request(
     let admitted = match admitted {
         Ok(Ok(admitted)) => admitted,
         Ok(Err(refusal)) => {
-            return respond(&mut send, received, Err(refusal), write_limit).await;
+            let result = Err(refusal);
+            outcome(&result);
+            return respond(&mut send, received, result, write_limit).await;
         }
         Err(_) => {
-            tracing::error!(synapse = service.name(), "admission hook panicked");
-            let refusal = Refusal::new(StatusCode::INTERNAL_ERROR, "admission hook panicked");
-            return respond(&mut send, received, Err(refusal), write_limit).await;
+            tracing::error!(synapse, "admission hook panicked");
+            let result = Err(Refusal::new(
+                StatusCode::INTERNAL_ERROR,
+                "admission hook panicked",
+            ));
+            outcome(&result);
+            return respond(&mut send, received, result, write_limit).await;
         }
     };
 
     // Queue, then wait for the worker's answer.
-    let (reply, outcome) = oneshot::channel();
+    let (reply, reply_rx) = oneshot::channel();
     match admitted.work {
         Work::Unary(work) => {
             route.queue.submit(
@@ -106,7 +119,8 @@ pub(crate) async fn serve_request(
                     reply,
                 },
             );
-            let result = await_outcome(outcome, deadline).await;
+            let result = await_outcome(reply_rx, deadline).await;
+            outcome(&result);
             respond(&mut send, received, result, write_limit).await;
         }
         Work::Streaming { run, mut chunks } => {
@@ -144,7 +158,8 @@ pub(crate) async fn serve_request(
             }
             // Dropping the receiver tells a still-running handler that the stream is gone.
             drop(chunks);
-            let result = await_outcome(outcome, deadline).await;
+            let result = await_outcome(reply_rx, deadline).await;
+            outcome(&result);
             if healthy {
                 end_stream(&mut send, received, result, sent, write_limit).await;
             }
@@ -164,6 +179,7 @@ async fn read_request<'s>(
     shared: &'s MinerShared,
     caller: &Caller,
     recv: &mut quinn::RecvStream,
+    routed: &mut Option<&'s Route>,
 ) -> Result<(Head, &'s Route, Vec<u8>), Refusal> {
     let limits = &shared.config.limits;
     let (_, head_bytes) = read_frame(recv, &[FrameType::RequestHead], limits.max_head_frame)
@@ -177,6 +193,7 @@ async fn read_request<'s>(
             format!("unknown synapse `{}`", truncate(&head.synapse, 64)),
         )
     })?;
+    *routed = Some(route);
     // Rate limits: after routing (so unknown synapses stay 404), before the body is read.
     if let Some(limits) = &shared.rate_limits {
         limits
@@ -228,13 +245,38 @@ fn read_refusal(e: ReadFrameError) -> Refusal {
 
 /// Refuses without reading what is left of the request: tell the peer to stop sending.
 async fn refuse_unread(
-    send: &mut quinn::SendStream,
-    recv: &mut quinn::RecvStream,
+    shared: &MinerShared,
+    routed: Option<&Route>,
+    caller: &Caller,
+    (mut send, mut recv): (quinn::SendStream, quinn::RecvStream),
     received: Instant,
     refusal: Refusal,
 ) {
     let _ = recv.stop(REFUSED.into());
-    respond(send, received, Err(refusal), REFUSAL_WRITE).await;
+    let result = Err(refusal);
+    match routed {
+        Some(route) => record(&route.tally, caller, route.service.name(), &result),
+        None => record(&shared.unrouted, caller, "", &result),
+    }
+    respond(&mut send, received, result, REFUSAL_WRITE).await;
+}
+
+/// Counts a request's outcome under its synapse, and logs a refusal at debug level (a flood
+/// must not flood the logs: the miner's periodic report sums refusals up by reason).
+fn record(tally: &StatusTally, caller: &Caller, synapse: &str, result: &Result<Vec<u8>, Refusal>) {
+    match result {
+        Ok(_) => tally.record(StatusCode::OK),
+        Err(refusal) => {
+            tally.record(refusal.status);
+            tracing::debug!(
+                caller = %caller.hotkey,
+                synapse,
+                status = refusal.status.0,
+                reason = %refusal.message,
+                "request refused"
+            );
+        }
+    }
 }
 
 fn micros_since(start: Instant) -> u64 {

@@ -8,8 +8,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use axonite::handshake::HandshakeVerifier;
 use axonite::service::Service;
 use dashmap::DashMap;
+use governor::DefaultKeyedRateLimiter;
 
 use super::config::MinerConfig;
+use super::stats::{Counters, MinerStats, StatusTally};
 use crate::handler::PoolQueue;
 use crate::rate_limit::RateLimits;
 
@@ -17,6 +19,8 @@ use crate::rate_limit::RateLimits;
 pub(crate) struct Route {
     pub(crate) service: Arc<dyn Service>,
     pub(crate) queue: Arc<PoolQueue>,
+    /// Its requests by response status.
+    pub(crate) tally: StatusTally,
 }
 
 /// Shared, read-mostly state of one miner.
@@ -28,53 +32,36 @@ pub(crate) struct MinerShared {
     pub(crate) pending_total: AtomicUsize,
     pub(crate) pending_by_ip: DashMap<IpAddr, usize>,
     pub(crate) active: AtomicUsize,
+    /// Connection attempts per source IP, checked before anything else is done for them.
+    pub(crate) connection_rate: Option<DefaultKeyedRateLimiter<IpAddr>>,
     pub(crate) stats: Counters,
-}
-
-/// Monotonic counters, readable as a [`MinerStats`] snapshot.
-#[derive(Default)]
-pub(crate) struct Counters {
-    pub(crate) refused_busy: AtomicU64,
-    pub(crate) handshakes_ok: AtomicU64,
-    pub(crate) handshakes_failed: AtomicU64,
-    pub(crate) handshakes_timed_out: AtomicU64,
-}
-
-/// A snapshot of a miner's connection counters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct MinerStats {
-    /// Connections refused before TLS because a pending-handshake or connection cap was hit.
-    pub refused_busy: u64,
-    /// Handshakes that authenticated a validator.
-    pub handshakes_ok: u64,
-    /// Handshakes refused (bad signature, stale, replayed, wrong receiver, garbage, TLS).
-    pub handshakes_failed: u64,
-    /// Connections closed because the handshake did not finish in time.
-    pub handshakes_timed_out: u64,
-    /// Connections handshaking right now.
-    pub pending_handshakes: usize,
-    /// Authenticated connections open right now.
-    pub active_connections: usize,
-    /// Requests refused 429: over the caller's quota (or below every stake tier).
-    pub rate_limited: u64,
-    /// Requests refused 429: over the miner's global budget.
-    pub rate_limited_global: u64,
-    /// Hotkeys the rate limiter currently tracks.
-    pub rate_limit_keys: usize,
+    /// Requests refused before their synapse was known.
+    pub(crate) unrouted: StatusTally,
 }
 
 impl MinerShared {
     pub(crate) fn stats(&self) -> MinerStats {
+        let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let c = &self.stats;
         MinerStats {
-            refused_busy: self.stats.refused_busy.load(Ordering::Relaxed),
-            handshakes_ok: self.stats.handshakes_ok.load(Ordering::Relaxed),
-            handshakes_failed: self.stats.handshakes_failed.load(Ordering::Relaxed),
-            handshakes_timed_out: self.stats.handshakes_timed_out.load(Ordering::Relaxed),
+            refused_busy: n(&c.refused_busy),
+            refused_rate: n(&c.refused_rate),
+            address_validations: n(&c.address_validations),
+            handshakes_ok: n(&c.handshakes_ok),
+            handshakes_failed: n(&c.handshakes_failed),
+            handshakes_timed_out: n(&c.handshakes_timed_out),
+            revoked: n(&c.revoked),
             pending_handshakes: self.pending_total.load(Ordering::Relaxed),
             active_connections: self.active.load(Ordering::Relaxed),
             rate_limited: self.rate_limits.as_ref().map_or(0, |l| l.refusals().0),
             rate_limited_global: self.rate_limits.as_ref().map_or(0, |l| l.refusals().1),
             rate_limit_keys: self.rate_limits.as_ref().map_or(0, |l| l.key_count()),
+            requests: self
+                .routes
+                .iter()
+                .map(|(name, route)| (*name, route.tally.snapshot()))
+                .collect(),
+            unrouted: self.unrouted.snapshot(),
         }
     }
 }

@@ -26,7 +26,7 @@ impl Quota {
         }
     }
 
-    fn governor(self) -> governor::Quota {
+    pub(crate) fn governor(self) -> governor::Quota {
         governor::Quota::per_second(self.per_second).allow_burst(self.burst)
     }
 }

@@ -74,6 +74,9 @@ pub enum CloseCode {
     Shutdown = 4,
     /// Too many pending connections; try again later.
     Busy = 5,
+    /// The peer no longer meets the rules it was admitted under (deregistered, lost its
+    /// validator permit, stake under the minimum).
+    Revoked = 6,
 }
 
 impl CloseCode {
@@ -91,6 +94,7 @@ impl CloseCode {
             3 => Self::ProtocolViolation,
             4 => Self::Shutdown,
             5 => Self::Busy,
+            6 => Self::Revoked,
             _ => return None,
         })
     }
@@ -117,6 +121,7 @@ mod tests {
             CloseCode::ProtocolViolation,
             CloseCode::Shutdown,
             CloseCode::Busy,
+            CloseCode::Revoked,
         ] {
             assert_eq!(CloseCode::from_code(c.code().into()), Some(c));
         }
