@@ -19,7 +19,7 @@
 //! ```
 
 use std::borrow::Cow;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use axonite::handshake::{SessionBinding, client_request, unix_millis, verify_server_response};
@@ -51,6 +51,19 @@ pub fn client_endpoint_with_alpn(alpn: &[u8]) -> quinn::Endpoint {
 /// A QUIC client endpoint on loopback offering ALPN `axonite/1`.
 pub fn client_endpoint() -> quinn::Endpoint {
     client_endpoint_with_alpn(PROTOCOL_NAME.as_bytes())
+}
+
+/// A QUIC client endpoint offering ALPN `axonite/1` from `ip` (any 127.0.0.0/8 address: a
+/// test can play many clients at distinct source addresses), with `settings` (a short idle
+/// timeout makes a dial the miner never answers fail fast).
+pub fn client_endpoint_at(ip: IpAddr, settings: &TransportSettings) -> quinn::Endpoint {
+    assert!(ip.is_loopback(), "tests bind only to loopback");
+    let config = client_config_with_alpn(settings, PROTOCOL_NAME.as_bytes())
+        .expect("client TLS config builds");
+    let mut endpoint =
+        quinn::Endpoint::client(SocketAddr::new(ip, 0)).expect("client endpoint binds");
+    endpoint.set_default_client_config(config);
+    endpoint
 }
 
 /// The close code and reason of a connection the peer closed at the application level, or

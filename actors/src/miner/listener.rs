@@ -61,8 +61,15 @@ impl Actor for Listener {
 /// How often the per-IP connection limiter forgets idle addresses.
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 
+/// Once the pending handshakes cross the threshold, addresses are validated for at least
+/// this long. The decision must not flip while clients retransmit: a client's retransmitted
+/// first packet accepted after its first one was answered with a Retry makes a second,
+/// stray connection, and the client can stall on its answers until it times out.
+const VALIDATE_AT_LEAST: Duration = Duration::from_secs(10);
+
 async fn accept_loop(endpoint: quinn::Endpoint, shared: Arc<MinerShared>, listener: ActorCell) {
     let mut last_sweep = Instant::now();
+    let mut validating_until = None;
     while let Some(incoming) = endpoint.accept().await {
         if last_sweep.elapsed() >= SWEEP_EVERY {
             last_sweep = Instant::now();
@@ -71,7 +78,7 @@ async fn accept_loop(endpoint: quinn::Endpoint, shared: Arc<MinerShared>, listen
                 limiter.shrink_to_fit();
             }
         }
-        let Some(incoming) = screen(incoming, &shared) else {
+        let Some(incoming) = screen(incoming, &shared, &mut validating_until) else {
             continue;
         };
         let ip = incoming.remote_address().ip();
@@ -101,12 +108,17 @@ async fn accept_loop(endpoint: quinn::Endpoint, shared: Arc<MinerShared>, listen
 /// The checks that cost nothing but a lookup, before any state is kept for a connection:
 /// address validation under load, then the per-IP connection rate. `None` when the attempt
 /// was answered (Retry) or dropped.
-fn screen(incoming: quinn::Incoming, shared: &MinerShared) -> Option<quinn::Incoming> {
-    let validated = incoming.remote_address_validated();
-    if !validated
-        && incoming.may_retry()
-        && shared.pending_total.load(Ordering::Acquire) >= shared.config.validate_addresses_above
-    {
+fn screen(
+    incoming: quinn::Incoming,
+    shared: &MinerShared,
+    validating_until: &mut Option<Instant>,
+) -> Option<quinn::Incoming> {
+    let now = Instant::now();
+    if shared.pending_total.load(Ordering::Acquire) >= shared.config.validate_addresses_above {
+        *validating_until = Some(now + VALIDATE_AT_LEAST);
+    }
+    let validating = validating_until.is_some_and(|until| now < until);
+    if validating && !incoming.remote_address_validated() && incoming.may_retry() {
         shared
             .stats
             .address_validations
