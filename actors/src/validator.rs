@@ -403,11 +403,13 @@ impl Validator {
             let conn = self.connection(peer, deadline).await?;
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let (_send, mut recv) =
-                query::send_request(&conn, synapse, id, remaining, body).await?;
-            Ok::<_, QueryError>(
-                query::read_response::<R>(&mut recv, &self.shared.config.limits).await,
-            )
+            let (_send, mut recv) = query::send_request(&conn, synapse, id, remaining, body)
+                .await
+                .map_err(|e| query::with_close_reason(&conn, e))?;
+            let (process_time, outcome) =
+                query::read_response::<R>(&mut recv, &self.shared.config.limits).await;
+            let outcome = outcome.map_err(|e| query::with_close_reason(&conn, e));
+            Ok::<_, QueryError>((process_time, outcome))
         };
         let (process_time, outcome) = match tokio::time::timeout_at(deadline, exchange).await {
             Ok(Ok((process_time, outcome))) => (process_time, outcome),

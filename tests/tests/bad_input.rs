@@ -249,7 +249,12 @@ async fn unknown_synapse_is_404_and_the_connection_keeps_serving() {
         assert_eq!(result.status(), StatusCode::OK, "{:?}", result.outcome);
         // Same connection for both.
         assert_eq!(validator.connection_count(), 1);
-        assert_eq!(miner.stats().handshakes_ok, 1);
+        let stats = miner.stats();
+        assert_eq!(stats.handshakes_ok, 1);
+        assert_eq!(
+            (stats.unrouted.not_found, stats.requests["Echo"].ok),
+            (1, 1)
+        );
         validator.shutdown().await;
         miner.shutdown(Duration::from_secs(2)).await;
     })
@@ -275,6 +280,7 @@ async fn undecodable_body_is_400() {
         let reply = raw.request("Echo", 5_000, &deep).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{reply:?}");
 
+        assert_eq!(miner.stats().requests["Echo"].bad_request, 3);
         echo_still_works(&raw).await;
         assert_eq!(miner.stats().handshakes_ok, 1);
         raw.close().await;

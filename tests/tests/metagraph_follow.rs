@@ -7,9 +7,10 @@ use std::time::Duration;
 use axonite::metagraph::{AxonInfo, Hyperparameters, Metagraph, Neuron};
 use axonite::{Hotkey, Keypair, StatusCode};
 use axonite_actors::metagraph::{MonitorConfig, StaticSource};
+use axonite_actors::rate_limit::{Quota, RateLimitConfig, StakeTier};
 use axonite_actors::{Miner, QueryError, Validator};
 use axonite_e2e::raw::eventually;
-use axonite_e2e::{NETUID, bounded};
+use axonite_e2e::{NETUID, bounded, loopback, validator_with};
 use axonite_examples::echo::{Echo, EchoMiner};
 
 fn fast() -> MonitorConfig {
@@ -217,6 +218,102 @@ async fn the_pool_drops_deregistered_miners_and_follows_a_miner_that_moved() {
         for m in [miner1, miner2, moved] {
             m.shutdown(Duration::from_secs(1)).await;
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_validators_rate_tier_follows_its_stake_and_losing_its_permit_closes_its_connection() {
+    bounded(30, async {
+        let (m, v) = (Keypair::generate(), Keypair::generate());
+        let member = |permit: bool, tao: u64| Member {
+            hotkey: v.hotkey(),
+            permit,
+            stake_rao: tao * 1_000_000_000,
+            axon: None,
+        };
+        let source = StaticSource::new(graph(1, &[member(true, 10)]));
+        let limits = RateLimitConfig {
+            tiers: vec![
+                StakeTier {
+                    min_stake: 0.0,
+                    quota: Quota::new(1, 3),
+                },
+                StakeTier {
+                    min_stake: 1_000.0,
+                    quota: Quota::new(10_000, 10_000),
+                },
+            ],
+            global: None,
+            sweep_interval: Duration::from_secs(1),
+        };
+        let miner = Miner::builder(m)
+            .netuid(NETUID)
+            .listen(loopback())
+            .metagraph(source.clone(), fast())
+            .rate_limits(limits)
+            .handler::<Echo, _>(EchoMiner)
+            .start()
+            .await
+            .expect("miner starts");
+        let graph_at = |block| {
+            let handle = miner.metagraph().expect("the miner follows a metagraph");
+            handle.wait_for_block(block, Duration::from_secs(5))
+        };
+        graph_at(1).await.expect("first snapshot");
+        let validator = validator_with(v.clone()).await;
+        let peer = miner.peer();
+        let served = |n: usize| {
+            let (validator, peer) = (&validator, peer);
+            async move {
+                let mut ok = 0;
+                for _ in 0..n {
+                    let r = validator
+                        .query_with_timeout(&peer, &ping(), Duration::from_secs(5))
+                        .await;
+                    ok += usize::from(r.status() == StatusCode::OK);
+                }
+                ok
+            }
+        };
+
+        // 10 TAO: the low tier's burst of 3 (and maybe one refill).
+        let low = served(10).await;
+        assert!((3..=4).contains(&low), "served {low} of 10 on the low tier");
+
+        // The stake grows past the high tier: the same connection gets the high tier.
+        source.set(graph(2, &[member(true, 50_000)]));
+        graph_at(2).await.expect("second snapshot");
+        assert_eq!(served(20).await, 20);
+        assert_eq!(miner.stats().handshakes_ok, 1, "no reconnect was needed");
+
+        // The permit is lost: the connection is closed with the reason, and a new one is
+        // refused at the handshake.
+        source.set(graph(3, &[member(false, 50_000)]));
+        graph_at(3).await.expect("third snapshot");
+        let refused = validator
+            .query_with_timeout(&peer, &ping(), Duration::from_secs(5))
+            .await;
+        let error = refused
+            .outcome
+            .expect_err("a revoked validator is not served");
+        assert!(error.to_string().contains("revoked"), "{error}");
+        assert_eq!(miner.stats().revoked, 1);
+        let again = validator
+            .query_with_timeout(&peer, &ping(), Duration::from_secs(5))
+            .await;
+        assert!(
+            matches!(
+                again.outcome,
+                Err(QueryError::Handshake(_) | QueryError::Unreachable(_))
+            ),
+            "{:?}",
+            again.outcome.err()
+        );
+        assert_eq!(miner.stats().handshakes_ok, 1);
+
+        validator.shutdown().await;
+        miner.shutdown(Duration::from_secs(1)).await;
     })
     .await;
 }

@@ -72,7 +72,13 @@ async fn a_flooding_low_stake_validator_gets_429_while_a_high_stake_one_is_serve
         );
         assert_eq!(low_ok + low_429, 50);
         assert_eq!(high_ok, 50, "the high-stake validator is never limited");
-        assert_eq!(miner.stats().rate_limited, low_429 as u64);
+        let stats = miner.stats();
+        assert_eq!(stats.rate_limited, low_429 as u64);
+        // The same refusals, counted by synapse and status.
+        let echo = stats.requests["Echo"];
+        assert_eq!(echo.rate_limited, low_429 as u64);
+        assert_eq!(echo.ok, (low_ok + high_ok) as u64);
+        assert_eq!(echo.total(), 100);
 
         // Once traffic stops, the limiter forgets both keys.
         eventually("idle keys are swept", || miner.stats().rate_limit_keys <= 1).await;

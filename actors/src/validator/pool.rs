@@ -324,7 +324,11 @@ impl Actor for ClientConnection {
         shared
             .connections
             .remove_if(hotkey, |_, c| c.stable_id() == id);
-        conn.close(CloseCode::Normal.code().into(), b"validator closing");
+        // Closing an already closed connection would replace the miner's reason (which
+        // queries report) with "closed".
+        if conn.close_reason().is_none() {
+            conn.close(CloseCode::Normal.code().into(), b"validator closing");
+        }
         Ok(())
     }
 }

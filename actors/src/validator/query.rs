@@ -21,6 +21,15 @@ pub(crate) fn read_error(e: ReadFrameError) -> QueryError {
     }
 }
 
+/// A broken stream says only "connection lost"; when the miner closed the connection, say
+/// why (for example that the validator's admission was revoked).
+pub(crate) fn with_close_reason(conn: &quinn::Connection, e: QueryError) -> QueryError {
+    match (e, conn.close_reason()) {
+        (QueryError::Connection(_), Some(reason)) => QueryError::Connection(reason.to_string()),
+        (e, _) => e,
+    }
+}
+
 /// Opens a stream and sends a request head and body.
 pub(crate) async fn send_request(
     conn: &quinn::Connection,
