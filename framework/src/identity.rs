@@ -31,10 +31,23 @@
 //! ```
 //!
 //! A hotkey file is JSON with `accountId`, `publicKey`, `privateKey`, `secretPhrase`,
-//! `secretSeed` and `ss58Address` fields. [`WalletLocation`] names one such file,
-//! [`load_hotkey_file`] reads it and [`write_hotkey_file`] writes one in the same format.
-//! Encrypted files (NaCl, Ansible Vault, Fernet) are recognised and refused with a clear
-//! [`WalletError`] rather than misread.
+//! `secretSeed` and `ss58Address` fields (and `cryptoType` since SDK 4.1). [`WalletLocation`]
+//! names one such file, [`load_hotkey_file`] reads it and [`write_hotkey_file`] writes one in
+//! the same format (unencrypted).
+//!
+//! # Encrypted keyfiles
+//!
+//! `btcli` encrypts a key when asked for a password: the file then starts with `$NACL` and
+//! holds the same JSON sealed with XSalsa20-Poly1305 under a key derived from the password
+//! with Argon2i (512 MiB, 8 passes). [`load_hotkey_file`] decrypts such files in pure Rust,
+//! taking the password from the SDK's environment variable for the file
+//! ([`password_env_var`], e.g. `BT_PW__HOME_ME__BITTENSOR_WALLETS_MINER_HOTKEYS_DEFAULT`,
+//! whose value is what the SDK's `save_password_to_env` writes, see [`password_env_value`]),
+//! else from a no-echo prompt when standard input is a terminal. [`load_hotkey_file_with`]
+//! takes another [`PasswordSource`]. Without a password the error names the file and the
+//! variable; a wrong one is [`WalletError::WrongPassword`]. Passwords and derived keys are
+//! wiped from memory after use. The legacy Ansible Vault and Fernet formats are recognised
+//! and refused with a clear [`WalletError`] rather than misread.
 //!
 //! ```
 //! use axonite::identity::{Hotkey, Keypair};
@@ -49,19 +62,24 @@
 //! ```
 //!
 //! Secrets never appear in `Debug`, `Display` or error messages: a [`Keypair`] prints as its
-//! public address, and errors name what was wrong, not the input.
+//! public address, a [`Password`] as `Password(..)`, and errors name what was wrong, not the
+//! input.
 //!
 //! [sr25519]: https://wiki.polkadot.network/docs/learn-cryptography
 //! [SS58]: https://docs.substrate.io/reference/address-formats/
 
+mod encrypted;
 mod hotkey;
 mod keypair;
+mod password;
 mod wallet;
 
 pub use hotkey::Hotkey;
 pub use keypair::Keypair;
+pub use password::{Password, PasswordSource, password_env_value, password_env_var};
 pub use wallet::{
-    WalletError, WalletLocation, default_wallet_root, load_hotkey_file, write_hotkey_file,
+    WalletError, WalletLocation, default_wallet_root, load_hotkey_file, load_hotkey_file_with,
+    write_hotkey_file,
 };
 
 /// The SS58 network prefix Bittensor uses for addresses (the generic Substrate prefix).

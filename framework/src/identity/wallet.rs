@@ -1,4 +1,8 @@
 //! Bittensor wallet files: where hotkeys live on disk and how to read and write them.
+//!
+//! Unencrypted keyfiles are JSON; NaCl-encrypted ones (`$NACL`) are opened with a password
+//! from a [`PasswordSource`] (see `encrypted.rs` for the format, `password.rs` for where
+//! passwords come from).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -8,10 +12,15 @@ use serde::{Deserialize, Serialize};
 use sp_core::Pair as _;
 use zeroize::{Zeroize, Zeroizing};
 
+use super::encrypted::{NACL_PREFIX, NaclBox};
+use super::password::{self, Host, PasswordSource, password_env_var};
 use super::{Hotkey, Keypair};
 
 /// Hotkey files are a few hundred bytes; anything larger is not one.
 const MAX_KEYFILE_LEN: u64 = 64 * 1024;
+
+/// The SDK's `cryptoType` for sr25519 keys (`CRYPTO_SR25519`).
+const SR25519_CRYPTO_TYPE: i64 = 1;
 
 /// Why a hotkey file could not be loaded or written.
 ///
@@ -33,19 +42,53 @@ pub enum WalletError {
         /// The operating system's error message.
         reason: String,
     },
-    /// The file is NaCl-encrypted (starts with `$NACL`), as `btcli` writes when asked for a
-    /// password.
+    /// The file is NaCl-encrypted (starts with `$NACL`, as `btcli` writes when asked for a
+    /// password) and the [`PasswordSource`] had no password: the variable is unset and there
+    /// is no terminal to prompt on.
     #[error(
-        "hotkey file {} is encrypted (NaCl); encrypted wallets are not supported yet: use an unencrypted hotkey",
+        "hotkey file {} is encrypted and no password is available: set {env_var} to the value the SDK's save_password_to_env stores, or load it from a terminal to be prompted",
         .path.display()
     )]
-    Encrypted {
+    PasswordRequired {
+        /// The file.
+        path: PathBuf,
+        /// The environment variable the password can be given in ([`password_env_var`]).
+        env_var: String,
+    },
+    /// The password does not open the NaCl-encrypted file. A damaged file looks the same:
+    /// its authentication tag does not verify either way.
+    #[error(
+        "hotkey file {} could not be decrypted: wrong password (or the file is damaged)",
+        .path.display()
+    )]
+    WrongPassword {
         /// The file.
         path: PathBuf,
     },
+    /// The file's password variable is set but does not hold a value as the SDK writes it.
+    #[error(
+        "password variable {env_var} for hotkey file {} is unusable: {reason}",
+        .path.display()
+    )]
+    InvalidPasswordVariable {
+        /// The encrypted file.
+        path: PathBuf,
+        /// The variable ([`password_env_var`]).
+        env_var: String,
+        /// What is wrong with the value; never the value.
+        reason: &'static str,
+    },
+    /// The terminal prompt for the file's password failed.
+    #[error("could not read the password for hotkey file {}: {reason}", .path.display())]
+    PasswordPrompt {
+        /// The encrypted file.
+        path: PathBuf,
+        /// The operating system's error message.
+        reason: String,
+    },
     /// The file uses an encryption format of old SDK versions.
     #[error(
-        "hotkey file {} is encrypted ({format}, a legacy format); encrypted wallets are not supported: use an unencrypted hotkey",
+        "hotkey file {} is encrypted ({format}, a legacy format) which is not supported: re-encrypt it with a current btcli (NaCl) or use an unencrypted hotkey",
         .path.display()
     )]
     LegacyEncrypted {
@@ -62,6 +105,18 @@ pub enum WalletError {
         path: PathBuf,
         /// What is wrong; never any of the file's contents.
         reason: String,
+    },
+    /// The file holds a key of another type than sr25519 (its `cryptoType` is not 1, e.g. 0
+    /// for ed25519): hotkeys sign with sr25519.
+    #[error(
+        "hotkey file {} holds a key of crypto type {crypto_type}; only sr25519 (1) hotkeys are supported",
+        .path.display()
+    )]
+    UnsupportedKeyType {
+        /// The file.
+        path: PathBuf,
+        /// The file's `cryptoType`.
+        crypto_type: i64,
     },
     /// The file's `ss58Address` is not the address of the key its secret derives.
     #[error(
@@ -147,6 +202,18 @@ impl WalletLocation {
     pub fn load_hotkey(&self) -> Result<Keypair, WalletError> {
         load_hotkey_file(&self.hotkey_file())
     }
+
+    /// Loads the keypair from [`WalletLocation::hotkey_file`], taking the password of an
+    /// encrypted file from `source`; see [`load_hotkey_file_with`].
+    pub fn load_hotkey_with(&self, source: &PasswordSource) -> Result<Keypair, WalletError> {
+        load_hotkey_file_with(&self.hotkey_file(), source)
+    }
+
+    /// The environment variable that holds the hotkey's password ([`password_env_var`] of
+    /// [`WalletLocation::hotkey_file`]), as the SDK names it for the same wallet.
+    pub fn password_env_var(&self) -> String {
+        password_env_var(&self.hotkey_file())
+    }
 }
 
 /// Replaces a leading `~` component with `$HOME` (when set).
@@ -160,16 +227,47 @@ fn expand_tilde(path: &Path) -> PathBuf {
     }
 }
 
-/// Loads an unencrypted Bittensor hotkey file.
+/// Loads a Bittensor hotkey file, decrypting it if it is encrypted.
 ///
-/// The file must be at most 64 KiB of JSON. The key comes from `secretSeed` (32 bytes of
-/// hex) if present, else from `secretPhrase` (a BIP39 mnemonic); if both are present they
-/// must describe the same key. If `ss58Address` is present it must be the address of that
-/// key. Files holding only a `privateKey` or only a public address are refused as
-/// [`WalletError::Malformed`], because a [`Keypair`] keeps its seed. Encrypted files are
-/// recognised by their prefix and refused with [`WalletError::Encrypted`] or
-/// [`WalletError::LegacyEncrypted`].
+/// The file must be at most 64 KiB: JSON, or NaCl-encrypted JSON (`$NACL`). The key comes
+/// from `secretSeed` (32 bytes of hex) if present, else from `secretPhrase` (a BIP39
+/// mnemonic); if both are present they must describe the same key. If `ss58Address` is
+/// present it must be the address of that key; if `cryptoType` is present it must be 1
+/// (sr25519). Files holding only a `privateKey` or only a public address are refused as
+/// [`WalletError::Malformed`], because a [`Keypair`] keeps its seed.
+///
+/// The password of an encrypted file comes from [`PasswordSource::EnvThenPrompt`]: the
+/// SDK's `BT_PW_...` variable ([`password_env_var`]), else a prompt when standard input is a
+/// terminal, else [`WalletError::PasswordRequired`]. Decrypting takes a few seconds and
+/// 512 MiB of memory (Argon2i, as the SDK). Files in the legacy Ansible Vault or Fernet
+/// formats are refused with [`WalletError::LegacyEncrypted`].
 pub fn load_hotkey_file(path: &Path) -> Result<Keypair, WalletError> {
+    load_hotkey_file_with(path, &PasswordSource::EnvThenPrompt)
+}
+
+/// [`load_hotkey_file`], with the password of an encrypted file taken from `source`.
+///
+/// ```no_run
+/// use std::path::Path;
+/// use axonite::identity::{Password, PasswordSource, load_hotkey_file_with};
+///
+/// let path = Path::new("/home/me/.bittensor/wallets/miner/hotkeys/default");
+/// // A service that must never block on a prompt: the environment variable only.
+/// let keypair = load_hotkey_file_with(path, &PasswordSource::Env)?;
+/// // A password obtained elsewhere (a secret store, a config file).
+/// let keypair = load_hotkey_file_with(path, &PasswordSource::Given(Password::new("hunter2")))?;
+/// # Ok::<(), axonite::identity::WalletError>(())
+/// ```
+pub fn load_hotkey_file_with(path: &Path, source: &PasswordSource) -> Result<Keypair, WalletError> {
+    load_with_host(path, source, &Host::system())
+}
+
+/// [`load_hotkey_file_with`] reading the environment and terminal through `host`.
+fn load_with_host(
+    path: &Path,
+    source: &PasswordSource,
+    host: &Host<'_>,
+) -> Result<Keypair, WalletError> {
     let file = File::open(path).map_err(|e| read_error(path, &e))?;
     // Room for one byte past the cap, so that an oversized file is noticed; reserved up front
     // so that the buffer holding secrets is never reallocated (and copied) while reading.
@@ -180,9 +278,29 @@ pub fn load_hotkey_file(path: &Path) -> Result<Keypair, WalletError> {
     if data.len() as u64 > MAX_KEYFILE_LEN {
         return Err(malformed(path, "larger than 64 KiB"));
     }
-    let keypair = parse_keyfile(path, &data)?;
-    tracing::debug!(path = %path.display(), hotkey = %keypair.hotkey(), "loaded hotkey file");
+    let (keypair, encrypted) = match classify(path, &data)? {
+        Keyfile::Json(json) => (parse_json_keyfile(path, json)?, false),
+        Keyfile::Nacl(nacl) => {
+            let password = password::resolve(source, path, host)?;
+            let json = nacl.open(path, password.as_bytes())?;
+            (parse_json_keyfile(path, &json)?, true)
+        }
+    };
+    tracing::debug!(
+        path = %path.display(),
+        hotkey = %keypair.hotkey(),
+        encrypted,
+        "loaded hotkey file"
+    );
     Ok(keypair)
+}
+
+/// What a keyfile holds, told by its first bytes.
+enum Keyfile<'a> {
+    /// Plain JSON (or something that should be).
+    Json(&'a [u8]),
+    /// A NaCl-encrypted JSON keyfile.
+    Nacl(NaclBox<'a>),
 }
 
 /// The JSON fields that matter when loading; the others (`accountId`, `publicKey`,
@@ -195,6 +313,9 @@ struct KeyfileIn {
     secret_phrase: Option<String>,
     #[serde(rename = "ss58Address", default)]
     ss58_address: Option<String>,
+    /// Written by SDK 4.1 and later: 1 for sr25519, 0 for ed25519.
+    #[serde(rename = "cryptoType", default)]
+    crypto_type: Option<i64>,
 }
 
 impl Drop for KeyfileIn {
@@ -204,17 +325,16 @@ impl Drop for KeyfileIn {
     }
 }
 
-/// Turns the bytes of a keyfile into a keypair; `path` is only used in errors.
-fn parse_keyfile(path: &Path, data: &[u8]) -> Result<Keypair, WalletError> {
+/// Tells a plain keyfile from an encrypted one by its first bytes (after any whitespace),
+/// refusing legacy encryptions; `path` is only used in errors.
+fn classify<'a>(path: &Path, data: &'a [u8]) -> Result<Keyfile<'a>, WalletError> {
     let start = data
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(data.len());
     let head = &data[start..];
-    if head.starts_with(b"$NACL") {
-        return Err(WalletError::Encrypted {
-            path: path.to_path_buf(),
-        });
+    if let Some(body) = head.strip_prefix(NACL_PREFIX) {
+        return NaclBox::parse(path, body).map(Keyfile::Nacl);
     }
     if head.starts_with(b"$ANSIBLE_VAULT") {
         return Err(WalletError::LegacyEncrypted {
@@ -228,6 +348,16 @@ fn parse_keyfile(path: &Path, data: &[u8]) -> Result<Keypair, WalletError> {
             format: "Fernet",
         });
     }
+    Ok(Keyfile::Json(data))
+}
+
+/// Turns the bytes of a plain JSON keyfile into a keypair; `path` is only used in errors.
+fn parse_json_keyfile(path: &Path, data: &[u8]) -> Result<Keypair, WalletError> {
+    let start = data
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(data.len());
+    let head = &data[start..];
 
     // The SDK reads a JSON object; serde would also accept a struct written as an array.
     if !head.starts_with(b"{") {
@@ -248,6 +378,13 @@ fn parse_keyfile(path: &Path, data: &[u8]) -> Result<Keypair, WalletError> {
             &format!("{kind} at line {} column {}", e.line(), e.column()),
         )
     })?;
+
+    if let Some(crypto_type) = json.crypto_type.filter(|&t| t != SR25519_CRYPTO_TYPE) {
+        return Err(WalletError::UnsupportedKeyType {
+            path: path.to_path_buf(),
+            crypto_type,
+        });
+    }
 
     let keypair = match (json.secret_seed.as_deref(), json.secret_phrase.as_deref()) {
         (Some(seed), phrase) => {
@@ -405,12 +542,15 @@ fn read_error(path: &Path, e: &io::Error) -> WalletError {
     }
 }
 
-fn malformed(path: &Path, reason: &str) -> WalletError {
+pub(super) fn malformed(path: &Path, reason: &str) -> WalletError {
     WalletError::Malformed {
         path: path.to_path_buf(),
         reason: reason.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod sdk_vectors;
 
 #[cfg(test)]
 mod tests {
@@ -514,15 +654,74 @@ mod tests {
         );
     }
 
+    /// No environment variable, no terminal: what a service started without a password sees.
+    fn headless() -> Host<'static> {
+        Host {
+            var: Box::new(|_| None),
+            interactive: false,
+            prompt: Box::new(|_| panic!("must not prompt")),
+        }
+    }
+
     #[test]
-    fn nacl_file_is_reported_as_encrypted_with_its_path() {
+    fn nacl_file_without_a_password_names_the_file_and_the_variable() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = put(&dir, b"$NACL\x01\x02\x03 ciphertext");
-        let err = load_hotkey_file(&path).expect_err("encrypted");
-        assert_eq!(err, WalletError::Encrypted { path: path.clone() });
+        let path = put(&dir, &[b"$NACL".as_slice(), &[0x5a; 24 + 16 + 32]].concat());
+        let err = load_with_host(&path, &PasswordSource::EnvThenPrompt, &headless())
+            .expect_err("encrypted");
+        let env_var = location(&dir).password_env_var();
+        assert!(env_var.starts_with("BT_PW_") && env_var.ends_with("_MINER_HOTKEYS_DEFAULT"));
+        assert_eq!(
+            err,
+            WalletError::PasswordRequired {
+                path: path.clone(),
+                env_var: env_var.clone()
+            }
+        );
         let message = err.to_string();
         assert!(message.contains(&path.display().to_string()));
+        assert!(message.contains(&env_var));
         assert!(message.contains("encrypted"));
+    }
+
+    #[test]
+    fn truncated_nacl_file_is_malformed_before_a_password_is_asked_for() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for len in [0, 1, 24, 24 + 15] {
+            let path = put(&dir, &[b"$NACL".as_slice(), &vec![1; len]].concat());
+            let err = load_with_host(&path, &PasswordSource::EnvThenPrompt, &headless())
+                .expect_err("truncated");
+            assert!(
+                matches!(err, WalletError::Malformed { .. }),
+                "{len}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_crypto_type_other_than_sr25519_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let seed = seed_hex(&alice());
+        let path = put(
+            &dir,
+            format!(r#"{{"secretSeed": "0x{seed}", "cryptoType": 0}}"#).as_bytes(),
+        );
+        assert_eq!(
+            load_hotkey_file(&path).map(|k| k.hotkey()),
+            Err(WalletError::UnsupportedKeyType {
+                path: path.clone(),
+                crypto_type: 0
+            })
+        );
+        fs::write(
+            &path,
+            format!(r#"{{"secretSeed": "0x{seed}", "cryptoType": 1}}"#),
+        )
+        .expect("write");
+        assert_eq!(
+            load_hotkey_file(&path).expect("sr25519").hotkey(),
+            alice().hotkey()
+        );
     }
 
     #[test]
@@ -737,7 +936,11 @@ mod tests {
         let path = PathBuf::from("/w/miner/hotkeys/default");
         let errors = [
             WalletError::NotFound { path: path.clone() },
-            WalletError::Encrypted { path: path.clone() },
+            WalletError::PasswordRequired {
+                path: path.clone(),
+                env_var: password_env_var(&path),
+            },
+            WalletError::WrongPassword { path: path.clone() },
             WalletError::AddressMismatch {
                 path: path.clone(),
                 expected: ALICE_SS58.into(),
@@ -764,13 +967,15 @@ mod tests {
 
         #[test]
         fn arbitrary_keyfile_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
-            let _ = parse_keyfile(Path::new("k"), &bytes);
+            if let Ok(Keyfile::Json(json)) = classify(Path::new("k"), &bytes) {
+                let _ = parse_json_keyfile(Path::new("k"), json);
+            }
         }
 
         #[test]
         fn arbitrary_json_strings_in_secret_fields_never_panic(seed in ".{0,80}", phrase in ".{0,80}") {
             let contents = serde_json::json!({ "secretSeed": seed, "secretPhrase": phrase }).to_string();
-            let _ = parse_keyfile(Path::new("k"), contents.as_bytes());
+            let _ = parse_json_keyfile(Path::new("k"), contents.as_bytes());
         }
     }
 }
