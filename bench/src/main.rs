@@ -1,0 +1,59 @@
+//! `axonite-bench`: Axonite's benchmark harness (see the crate docs of `axonite_bench`).
+
+use std::process::ExitCode;
+
+use axonite_bench::{roles, scenario};
+use clap::{Parser, Subcommand};
+
+/// Axonite's benchmark harness (loopback only).
+#[derive(Debug, Parser)]
+#[command(name = "axonite-bench", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// An honest validator at a fixed rate while low-stake validators flood the miner,
+    /// without and with rate limits.
+    Protection(scenario::protection::ProtectionArgs),
+    /// Role: an Axonite echo miner (spawned by the scenarios).
+    #[command(hide = true)]
+    Miner(roles::miner::MinerArgs),
+    /// Role: Axonite validators loading a miner (spawned by the scenarios).
+    #[command(hide = true)]
+    Load(roles::load::LoadArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("axonite-bench: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome: Result<(), Box<dyn std::error::Error>> = runtime.block_on(async {
+        match cli.command {
+            Command::Protection(args) => scenario::protection::run(args).await?,
+            Command::Miner(args) => roles::miner::run(args).await?,
+            Command::Load(args) => roles::load::run(args).await?,
+        }
+        Ok(())
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("axonite-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
