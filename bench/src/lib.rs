@@ -13,6 +13,7 @@
 pub mod cpu;
 pub mod echo;
 pub mod keys;
+pub mod peers;
 pub mod proc;
 pub mod report;
 pub mod roles;

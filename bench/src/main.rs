@@ -18,6 +18,15 @@ enum Command {
     /// An honest validator at a fixed rate while low-stake validators flood the miner,
     /// without and with rate limits.
     Protection(scenario::protection::ProtectionArgs),
+    /// Axonite, btlightning and a bare quinn echo side by side: latency, throughput,
+    /// connection setup and CPU per request, for several payload sizes.
+    Echo(scenario::echo::EchoArgs),
+    /// Role: a btlightning or bare quinn echo server (spawned by the scenarios).
+    #[command(hide = true)]
+    EchoServer(roles::echo_server::EchoServerArgs),
+    /// Role: one echo client measurement (spawned by the scenarios).
+    #[command(hide = true)]
+    EchoClient(roles::echo_client::EchoClientArgs),
     /// Role: an Axonite echo miner (spawned by the scenarios).
     #[command(hide = true)]
     Miner(roles::miner::MinerArgs),
@@ -44,6 +53,9 @@ fn main() -> ExitCode {
     let outcome: Result<(), Box<dyn std::error::Error>> = runtime.block_on(async {
         match cli.command {
             Command::Protection(args) => scenario::protection::run(args).await?,
+            Command::Echo(args) => scenario::echo::run(args).await?,
+            Command::EchoServer(args) => roles::echo_server::run(args).await?,
+            Command::EchoClient(args) => roles::echo_client::run(args).await?,
             Command::Miner(args) => roles::miner::run(args).await?,
             Command::Load(args) => roles::load::run(args).await?,
         }

@@ -1,6 +1,8 @@
 //! The processes the harness spawns of itself (see [`crate::proc`]): each role prints `READY`
 //! when set up, takes its orders on stdin, and stops when stdin closes.
 
+pub mod echo_client;
+pub mod echo_server;
 pub mod load;
 pub mod miner;
 

@@ -2,6 +2,7 @@
 //! one markdown table.
 
 pub mod axonite;
+pub mod echo;
 pub mod protection;
 
 use crate::cpu::CpuError;
