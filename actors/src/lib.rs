@@ -14,6 +14,7 @@ pub mod chain;
 mod handler;
 mod handshake;
 pub mod metagraph;
+pub mod metrics;
 pub mod miner;
 pub mod rate_limit;
 pub mod supervisor;

@@ -5,6 +5,7 @@
 //! ├─ metagraph (MetagraphMonitor, when the miner follows a chain)
 //! ├─ rate-limiter (RateLimiter, when rate limits are on: sweeps idle keys)
 //! ├─ reporter (logs what was served and refused, by reason, every minute)
+//! ├─ metrics (serves GET /metrics, when configured)
 //! ├─ listener ── one connection actor per QUIC connection
 //! └─ handlers/<Synapse> ── worker actors (one pool per synapse)
 //! ```
@@ -38,6 +39,7 @@ mod config;
 mod connection;
 mod gate;
 mod listener;
+mod metrics;
 mod report;
 mod request;
 mod shared;
@@ -76,6 +78,8 @@ use crate::rate_limit::{RateLimitConfig, RateLimiter, RateLimits};
 use crate::supervisor::{ChildSpec, Restart, Supervisor, SupervisorArguments, SupervisorMsg};
 use listener::Listener;
 use report::Reporter;
+
+use crate::metrics::MetricsServer;
 use shared::{MinerShared, Route};
 
 /// Why a miner could not start.
@@ -87,7 +91,7 @@ pub enum MinerError {
     /// Two handlers were attached for the same synapse name.
     #[error("two handlers for synapse `{0}`")]
     DuplicateSynapse(&'static str),
-    /// The UDP socket could not be bound.
+    /// A socket could not be bound (the QUIC endpoint, or the metrics endpoint).
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         /// The address asked for.
@@ -232,6 +236,12 @@ impl MinerBuilder {
         self
     }
 
+    /// Serves Prometheus metrics on `addr` (`GET /metrics`); see [`crate::metrics`].
+    pub fn metrics(mut self, addr: SocketAddr) -> Self {
+        self.config.metrics = Some(addr);
+        self
+    }
+
     /// Binds the endpoint and starts the supervised actor tree.
     pub async fn start(self) -> Result<Miner, MinerError> {
         if self.services.is_empty() {
@@ -246,6 +256,7 @@ impl MinerBuilder {
                 service,
                 queue,
                 tally: Default::default(),
+                latency: Default::default(),
             };
             if routes.insert(name, route).is_some() {
                 return Err(MinerError::DuplicateSynapse(name));
@@ -310,6 +321,20 @@ impl MinerBuilder {
                 (Reporter, (sh.clone(), every))
             }));
         }
+        let supervisor_cell = metrics::SupervisorCell::default();
+        let mut metrics_addr = None;
+        if let Some(addr) = shared.config.metrics {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| MinerError::Bind { addr, source })?;
+            metrics_addr = listener.local_addr().ok();
+            let listener = Arc::new(listener);
+            let render =
+                metrics::render(shared.clone(), supervisor_cell.clone(), metagraph.clone());
+            args = args.with_child(ChildSpec::from_actor("metrics", move || {
+                (MetricsServer, (listener.clone(), render.clone()))
+            }));
+        }
         let (ep, sh) = (endpoint.clone(), shared.clone());
         args = args.with_child(
             ChildSpec::from_actor("listener", move || (Listener, (ep.clone(), sh.clone())))
@@ -335,6 +360,7 @@ impl MinerBuilder {
         let (supervisor, join) = Actor::spawn(None, Supervisor, args)
             .await
             .map_err(|e| MinerError::Spawn(e.to_string()))?;
+        let _ = supervisor_cell.set(supervisor.clone());
         tracing::info!(%hotkey, addr = %local_addr, synapses = shared.routes.len(), "miner started");
         Ok(Miner {
             hotkey,
@@ -344,6 +370,7 @@ impl MinerBuilder {
             supervisor,
             join,
             metagraph,
+            metrics_addr,
         })
     }
 }
@@ -357,6 +384,7 @@ pub struct Miner {
     supervisor: ActorRef<SupervisorMsg>,
     join: tokio::task::JoinHandle<()>,
     metagraph: Option<MetagraphHandle>,
+    metrics_addr: Option<SocketAddr>,
 }
 
 impl Miner {
@@ -385,6 +413,11 @@ impl Miner {
     /// This miner as a validator's static peer.
     pub fn peer(&self) -> Peer {
         Peer::new(self.hotkey, self.local_addr)
+    }
+
+    /// Where the metrics endpoint listens, when it is on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The metagraph this miner follows, if any.

@@ -22,6 +22,12 @@ pub(crate) struct PoolArgs {
 /// The pool's messages: only restarts scheduled by its [`Children`].
 pub(crate) struct PoolMsg(RestartChild);
 
+/// The pool's state: its workers, and the queue that counts their restarts.
+pub(crate) struct PoolState {
+    children: Children,
+    queue: Arc<PoolQueue>,
+}
+
 impl From<RestartChild> for PoolMsg {
     fn from(token: RestartChild) -> Self {
         Self(token)
@@ -30,14 +36,14 @@ impl From<RestartChild> for PoolMsg {
 
 impl Actor for HandlerPool {
     type Msg = PoolMsg;
-    type State = Children;
+    type State = PoolState;
     type Arguments = PoolArgs;
 
     async fn pre_start(
         &self,
         _: ActorRef<PoolMsg>,
         args: PoolArgs,
-    ) -> Result<Children, ActorProcessingErr> {
+    ) -> Result<PoolState, ActorProcessingErr> {
         let mut children = Children::new(format!("handlers/{}", args.synapse), args.policy);
         for i in 0..args.workers.max(1) {
             let queue = args.queue.clone();
@@ -51,41 +57,45 @@ impl Actor for HandlerPool {
                 .with_restart(Restart::Transient),
             )?;
         }
-        Ok(children)
+        Ok(PoolState {
+            children,
+            queue: args.queue,
+        })
     }
 
     async fn post_start(
         &self,
         myself: ActorRef<PoolMsg>,
-        children: &mut Children,
+        state: &mut PoolState,
     ) -> Result<(), ActorProcessingErr> {
-        Ok(children.start_all(&myself).await?)
+        Ok(state.children.start_all(&myself).await?)
     }
 
     async fn handle(
         &self,
         myself: ActorRef<PoolMsg>,
         PoolMsg(token): PoolMsg,
-        children: &mut Children,
+        state: &mut PoolState,
     ) -> Result<(), ActorProcessingErr> {
-        Ok(children.restart(&myself, token).await?)
+        state.queue.count_restart();
+        Ok(state.children.restart(&myself, token).await?)
     }
 
     async fn handle_supervisor_evt(
         &self,
         myself: ActorRef<PoolMsg>,
         event: SupervisionEvent,
-        children: &mut Children,
+        state: &mut PoolState,
     ) -> Result<(), ActorProcessingErr> {
-        Ok(children.handle_event(&myself, event)?)
+        Ok(state.children.handle_event(&myself, event)?)
     }
 
     async fn post_stop(
         &self,
         _: ActorRef<PoolMsg>,
-        children: &mut Children,
+        state: &mut PoolState,
     ) -> Result<(), ActorProcessingErr> {
-        children.shutdown(None, Duration::from_secs(2)).await;
+        state.children.shutdown(None, Duration::from_secs(2)).await;
         Ok(())
     }
 }

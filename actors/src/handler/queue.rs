@@ -96,7 +96,6 @@ impl<T> JobQueue<T> {
         std::mem::take(&mut self.items).into_values().collect()
     }
 
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.items.len()
     }

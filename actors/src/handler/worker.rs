@@ -2,7 +2,7 @@
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axonite::StatusCode;
@@ -39,6 +39,8 @@ pub(crate) struct PoolQueue {
     jobs: Mutex<JobQueue<Job>>,
     ready: Notify,
     closed: AtomicBool,
+    /// Workers restarted after a handler panic.
+    restarts: AtomicU64,
 }
 
 impl PoolQueue {
@@ -47,7 +49,22 @@ impl PoolQueue {
             jobs: Mutex::new(JobQueue::new(capacity)),
             ready: Notify::new(),
             closed: AtomicBool::new(false),
+            restarts: AtomicU64::new(0),
         }
+    }
+
+    /// Jobs waiting for a worker.
+    pub(crate) fn depth(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Workers restarted so far.
+    pub(crate) fn restarts(&self) -> u64 {
+        self.restarts.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_restart(&self) {
+        self.restarts.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Queues a job; when the queue is full the lowest-priority job (maybe this one) is

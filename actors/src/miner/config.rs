@@ -77,6 +77,9 @@ pub struct MinerConfig {
     /// Per-hotkey rate limits with quotas from stake, checked before a request's body is
     /// read (429 when over). `None` (the default): no rate limits.
     pub rate_limits: Option<RateLimitConfig>,
+    /// Where to serve Prometheus metrics (`GET /metrics`, plain HTTP). `None` (the
+    /// default): no endpoint. Use a loopback address unless a scraper elsewhere needs it.
+    pub metrics: Option<SocketAddr>,
     /// How often the miner logs (info) a summary of what it served and refused, by reason,
     /// when anything happened. `None`: never. Default 60 s.
     pub report_interval: Option<Duration>,
@@ -117,6 +120,7 @@ impl Default for MinerConfig {
             gate: ValidatorGate::OPEN,
             rate_limits: None,
             report_interval: Some(Duration::from_secs(60)),
+            metrics: None,
         }
     }
 }
@@ -147,6 +151,7 @@ impl std::fmt::Debug for MinerConfig {
             .field("gate", &self.gate)
             .field("rate_limits", &self.rate_limits)
             .field("report_interval", &self.report_interval)
+            .field("metrics", &self.metrics)
             .finish_non_exhaustive()
     }
 }

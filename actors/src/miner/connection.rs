@@ -68,6 +68,7 @@ async fn drive(args: ServerConnectionArgs) {
         Err(e) => {
             tracing::debug!(%remote, error = %e, "connection failed before TLS");
             stats.handshakes_failed.fetch_add(1, Ordering::Relaxed);
+            stats.handshakes_tls_failed.fetch_add(1, Ordering::Relaxed);
             return;
         }
     };
@@ -77,6 +78,7 @@ async fn drive(args: ServerConnectionArgs) {
             // Wrong ALPN, TLS garbage, ...
             tracing::debug!(%remote, error = %e, "TLS handshake failed");
             stats.handshakes_failed.fetch_add(1, Ordering::Relaxed);
+            stats.handshakes_tls_failed.fetch_add(1, Ordering::Relaxed);
             return;
         }
         Err(_) => {
@@ -98,6 +100,14 @@ async fn drive(args: ServerConnectionArgs) {
         Ok(Err(failure)) => {
             tracing::info!(%remote, reason = %failure, "handshake refused");
             stats.handshakes_failed.fetch_add(1, Ordering::Relaxed);
+            let kind = match &failure {
+                HandshakeFailure::Refused(_) => &stats.handshakes_refused,
+                HandshakeFailure::Protocol(_) => &stats.handshakes_malformed,
+                HandshakeFailure::ClosedByPeer(_) | HandshakeFailure::Connection(_) => {
+                    &stats.handshakes_dropped
+                }
+            };
+            kind.fetch_add(1, Ordering::Relaxed);
             close(&connection, failure.close_code(), &failure);
             return;
         }

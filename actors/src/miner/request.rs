@@ -21,7 +21,6 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::shared::{MinerShared, Route};
-use super::stats::StatusTally;
 use crate::handler::Job;
 use crate::text::truncate;
 use crate::time::deadline_after;
@@ -67,7 +66,7 @@ pub(crate) async fn serve_request(
     let service = &route.service;
     let synapse = service.name();
     let outcome = |result: &Result<Vec<u8>, Refusal>| {
-        record(&route.tally, &caller, synapse, result);
+        record(route, &caller, received, result);
     };
 
     let timeout = match head.timeout_ms {
@@ -255,27 +254,39 @@ async fn refuse_unread(
     let _ = recv.stop(REFUSED.into());
     let result = Err(refusal);
     match routed {
-        Some(route) => record(&route.tally, caller, route.service.name(), &result),
-        None => record(&shared.unrouted, caller, "", &result),
+        Some(route) => record(route, caller, received, &result),
+        None => {
+            shared.unrouted.record(status_of(&result));
+            log_refusal(caller, "", &result);
+        }
     }
     respond(&mut send, received, result, REFUSAL_WRITE).await;
 }
 
-/// Counts a request's outcome under its synapse, and logs a refusal at debug level (a flood
-/// must not flood the logs: the miner's periodic report sums refusals up by reason).
-fn record(tally: &StatusTally, caller: &Caller, synapse: &str, result: &Result<Vec<u8>, Refusal>) {
-    match result {
-        Ok(_) => tally.record(StatusCode::OK),
-        Err(refusal) => {
-            tally.record(refusal.status);
-            tracing::debug!(
-                caller = %caller.hotkey,
-                synapse,
-                status = refusal.status.0,
-                reason = %refusal.message,
-                "request refused"
-            );
-        }
+/// Counts a request's outcome and latency under its synapse, and logs a refusal.
+fn record(route: &Route, caller: &Caller, received: Instant, result: &Result<Vec<u8>, Refusal>) {
+    route.tally.record(status_of(result));
+    route.latency.record(received.elapsed());
+    log_refusal(caller, route.service.name(), result);
+}
+
+fn status_of(result: &Result<Vec<u8>, Refusal>) -> StatusCode {
+    result
+        .as_ref()
+        .map_or_else(|r| r.status, |_| StatusCode::OK)
+}
+
+/// Refusals are logged at debug level: a flood must not flood the logs (the miner's
+/// periodic report sums refusals up by reason).
+fn log_refusal(caller: &Caller, synapse: &str, result: &Result<Vec<u8>, Refusal>) {
+    if let Err(refusal) = result {
+        tracing::debug!(
+            caller = %caller.hotkey,
+            synapse,
+            status = refusal.status.0,
+            reason = %refusal.message,
+            "request refused"
+        );
     }
 }
 

@@ -13,6 +13,7 @@ use governor::DefaultKeyedRateLimiter;
 use super::config::MinerConfig;
 use super::stats::{Counters, MinerStats, StatusTally};
 use crate::handler::PoolQueue;
+use crate::metrics::LatencyHistogram;
 use crate::rate_limit::RateLimits;
 
 /// Where requests of one synapse go.
@@ -21,6 +22,8 @@ pub(crate) struct Route {
     pub(crate) queue: Arc<PoolQueue>,
     /// Its requests by response status.
     pub(crate) tally: StatusTally,
+    /// Its requests' time from arrival to answer.
+    pub(crate) latency: LatencyHistogram,
 }
 
 /// Shared, read-mostly state of one miner.
@@ -49,6 +52,10 @@ impl MinerShared {
             address_validations: n(&c.address_validations),
             handshakes_ok: n(&c.handshakes_ok),
             handshakes_failed: n(&c.handshakes_failed),
+            handshakes_tls_failed: n(&c.handshakes_tls_failed),
+            handshakes_refused: n(&c.handshakes_refused),
+            handshakes_malformed: n(&c.handshakes_malformed),
+            handshakes_dropped: n(&c.handshakes_dropped),
             handshakes_timed_out: n(&c.handshakes_timed_out),
             revoked: n(&c.revoked),
             pending_handshakes: self.pending_total.load(Ordering::Relaxed),

@@ -15,6 +15,10 @@ pub(crate) struct Counters {
     pub(crate) address_validations: AtomicU64,
     pub(crate) handshakes_ok: AtomicU64,
     pub(crate) handshakes_failed: AtomicU64,
+    pub(crate) handshakes_tls_failed: AtomicU64,
+    pub(crate) handshakes_refused: AtomicU64,
+    pub(crate) handshakes_malformed: AtomicU64,
+    pub(crate) handshakes_dropped: AtomicU64,
     pub(crate) handshakes_timed_out: AtomicU64,
     pub(crate) revoked: AtomicU64,
 }
@@ -170,6 +174,15 @@ pub struct MinerStats {
     /// Handshakes refused (bad signature, stale, replayed, wrong receiver, not admitted,
     /// garbage, TLS).
     pub handshakes_failed: u64,
+    /// Of those: TLS did not complete (wrong ALPN, garbage, aborted).
+    pub handshakes_tls_failed: u64,
+    /// Of those: checked and refused (bad signature, stale, replayed, wrong receiver, not
+    /// admitted by the gate or the allowlist).
+    pub handshakes_refused: u64,
+    /// Of those: not a well-formed handshake (garbage, wrong frame, oversized).
+    pub handshakes_malformed: u64,
+    /// Of those: the peer closed or the connection broke mid-handshake.
+    pub handshakes_dropped: u64,
     /// Connections closed because the handshake did not finish in time.
     pub handshakes_timed_out: u64,
     /// Authenticated connections closed because their validator stopped passing the gate

@@ -69,6 +69,8 @@ pub enum SupervisorMsg {
     Child(String, RpcReplyPort<Option<ActorCell>>),
     /// How many times a child has been restarted; `None` for an unknown name.
     Restarts(String, RpcReplyPort<Option<u64>>),
+    /// How many times each child has been restarted, by name.
+    AllRestarts(RpcReplyPort<Vec<(String, u64)>>),
 }
 
 impl From<RestartChild> for SupervisorMsg {
@@ -128,6 +130,13 @@ impl Actor for Supervisor {
             }
             SupervisorMsg::Restarts(name, reply) => {
                 let _ = reply.send(children.restarts(&name));
+            }
+            SupervisorMsg::AllRestarts(reply) => {
+                let counts = children
+                    .names()
+                    .map(|name| (name.to_owned(), children.restarts(name).unwrap_or(0)))
+                    .collect();
+                let _ = reply.send(counts);
             }
         }
         Ok(())

@@ -1,0 +1,16 @@
+//! Prometheus metrics: lock-free latency histograms, the text exposition format, and a small
+//! HTTP endpoint that serves it (off by default; bound where the operator says, loopback in
+//! the examples).
+//!
+//! A miner with [`MinerBuilder::metrics`](crate::MinerBuilder::metrics) serves, on
+//! `GET /metrics`: requests by synapse and status, request latency histograms by synapse,
+//! queue depths, active and pending connections, handshakes by outcome, connections refused
+//! by reason, rate-limit refusals, metagraph block and age, and restarts by actor.
+
+mod exposition;
+mod histogram;
+mod server;
+
+pub use exposition::Exposition;
+pub use histogram::LatencyHistogram;
+pub(crate) use server::{MetricsServer, Render};
