@@ -17,6 +17,7 @@ pub mod metagraph;
 pub mod metrics;
 pub mod miner;
 pub mod rate_limit;
+mod signal;
 pub mod supervisor;
 mod task;
 mod text;
@@ -26,6 +27,7 @@ pub mod weights;
 
 pub use handshake::HandshakeFailure;
 pub use miner::{Miner, MinerBuilder, MinerConfig, MinerError, MinerStats, RequestCounts};
+pub use signal::{StopSignal, shutdown_signal};
 pub use validator::{
     QueryError, QueryResult, Validator, ValidatorBuilder, ValidatorConfig, ValidatorError,
 };

@@ -48,7 +48,8 @@ mod stats;
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use axonite::directory::ValidatorDirectory;
 use axonite::handshake::HandshakeVerifier;
@@ -132,6 +133,9 @@ async fn serve(
     tracing::info!(addr = %axon.socket_addr(), block = outcome.block_number, "axon served on chain");
     Ok(())
 }
+
+/// The least time each step of a shutdown gets once the grace is spent.
+const TEARDOWN: Duration = Duration::from_millis(500);
 
 /// Builds a [`Miner`]: identity, settings and one handler per synapse.
 pub struct MinerBuilder {
@@ -294,6 +298,7 @@ impl MinerBuilder {
             pending_total: Default::default(),
             pending_by_ip: DashMap::new(),
             active: Default::default(),
+            in_flight: Default::default(),
             connection_rate: config
                 .connection_rate_per_ip
                 .map(|q| DefaultKeyedRateLimiter::dashmap(q.governor())),
@@ -441,24 +446,46 @@ impl Miner {
         let _ = self.join.await;
     }
 
-    /// Stops accepting, answers queued requests 503, closes connections with a reason, stops
-    /// the actors, and waits up to `grace` for the connections to close and the UDP port to
-    /// be released (so a miner can be restarted on the same port at once).
+    /// Shuts down gracefully: stops accepting connections and requests (new requests are
+    /// answered 503), lets the requests already received finish and their answers reach
+    /// the validators, for up to `grace`; then answers whatever is left 503, closes every
+    /// connection with a reason, stops the actors, and waits for the UDP port to be
+    /// released (so a miner can be restarted on the same port at once).
     pub async fn shutdown(self, grace: Duration) {
-        // Refuse new connections, answer queued requests 503, stop the tree (which aborts the
-        // connection tasks it owns), then close every connection with a reason.
+        let deadline = Instant::now() + grace;
         self.endpoint.set_server_config(None);
+        for route in self.shared.routes.values() {
+            route.queue.stop_accepting();
+        }
+        let drained = async {
+            while self.shared.in_flight.load(Ordering::Acquire) > 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        if tokio::time::timeout_at(deadline.into(), drained)
+            .await
+            .is_err()
+        {
+            let left = self.shared.in_flight.load(Ordering::Acquire);
+            tracing::warn!(left, "shutdown grace over: answering the requests left 503");
+        }
         for route in self.shared.routes.values() {
             route.queue.close();
         }
+        // Tearing down gets what is left of the grace, and at least a moment.
+        let teardown = || {
+            deadline
+                .saturating_duration_since(Instant::now())
+                .max(TEARDOWN)
+        };
         let _ = self
             .supervisor
-            .stop_and_wait(Some("shutdown".into()), Some(grace))
+            .stop_and_wait(Some("shutdown".into()), Some(teardown()))
             .await;
         self.endpoint
             .close(CloseCode::Shutdown.code().into(), b"miner shutting down");
-        let _ = tokio::time::timeout(grace, self.endpoint.wait_idle()).await;
-        let _ = tokio::time::timeout(grace, self.join).await;
+        let _ = tokio::time::timeout(teardown(), self.endpoint.wait_idle()).await;
+        let _ = tokio::time::timeout(teardown(), self.join).await;
         // quinn releases the UDP socket in its driver task shortly after the last handle
         // drops; wait for it so a miner restarted on the same port can bind it.
         let addr = self.local_addr;
@@ -468,7 +495,7 @@ impl Miner {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         };
-        if tokio::time::timeout(grace, released).await.is_err() {
+        if tokio::time::timeout(teardown(), released).await.is_err() {
             tracing::warn!(%addr, "UDP port still bound after shutdown");
         }
     }

@@ -107,6 +107,13 @@ impl PoolQueue {
         }
     }
 
+    /// Refuses new jobs (503) but lets the workers run the queued ones; each worker stops
+    /// once the queue is empty.
+    pub(crate) fn stop_accepting(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.ready.notify_waiters();
+    }
+
     /// Refuses new jobs, answers queued ones 503 and wakes every worker so it can stop.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);

@@ -20,7 +20,7 @@ use futures_util::FutureExt;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use super::shared::{MinerShared, Route};
+use super::shared::{InFlight, MinerShared, Route};
 use crate::handler::Job;
 use crate::text::truncate;
 use crate::time::deadline_after;
@@ -46,6 +46,7 @@ pub(crate) async fn serve_request(
     mut recv: quinn::RecvStream,
 ) {
     let received = Instant::now();
+    let _in_flight = InFlight::enter(&shared);
     let limits = &shared.config.limits;
     let write_limit = shared.config.response_write_timeout;
 

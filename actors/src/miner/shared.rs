@@ -35,6 +35,8 @@ pub(crate) struct MinerShared {
     pub(crate) pending_total: AtomicUsize,
     pub(crate) pending_by_ip: DashMap<IpAddr, usize>,
     pub(crate) active: AtomicUsize,
+    /// Request streams being served right now (read, queued, running or answering).
+    pub(crate) in_flight: AtomicUsize,
     /// Connection attempts per source IP, checked before anything else is done for them.
     pub(crate) connection_rate: Option<DefaultKeyedRateLimiter<IpAddr>>,
     pub(crate) stats: Counters,
@@ -118,6 +120,22 @@ impl Drop for PendingSlot {
         self.shared
             .pending_by_ip
             .remove_if(&self.ip, |_, n| *n == 0);
+    }
+}
+
+/// Counts a request stream while it is served.
+pub(crate) struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    pub(crate) fn enter(shared: &'a MinerShared) -> Self {
+        shared.in_flight.fetch_add(1, Ordering::AcqRel);
+        Self(&shared.in_flight)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
