@@ -246,6 +246,7 @@ async fn a_validators_rate_tier_follows_its_stake_and_losing_its_permit_closes_i
             ],
             global: None,
             sweep_interval: Duration::from_secs(1),
+            disconnect_after: None,
         };
         let miner = Miner::builder(m)
             .netuid(NETUID)

@@ -71,6 +71,7 @@ async fn the_metrics_endpoint_serves_requests_latency_connections_and_refusals()
             }],
             global: None,
             sweep_interval: Duration::from_secs(60),
+            disconnect_after: None,
         };
         let miner = miner_builder()
             .directory(directory)

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use axonite::directory::{StaticDirectory, ValidatorInfo};
+use axonite::protocol::CloseCode;
 use axonite::{Keypair, StatusCode};
 use axonite_actors::rate_limit::{Quota, RateLimitConfig, StakeTier};
-use axonite_e2e::raw::eventually;
+use axonite_e2e::raw::{RawConnection, eventually};
 use axonite_e2e::{bounded, miner_builder, validator_with};
 use axonite_examples::echo::{Echo, EchoMiner};
 
@@ -38,6 +39,7 @@ async fn a_flooding_low_stake_validator_gets_429_while_a_high_stake_one_is_serve
             ],
             global: None,
             sweep_interval: Duration::from_millis(50),
+            disconnect_after: None,
         };
         let miner = miner_builder()
             .directory(directory)
@@ -85,6 +87,51 @@ async fn a_flooding_low_stake_validator_gets_429_while_a_high_stake_one_is_serve
 
         low_v.shutdown().await;
         high_v.shutdown().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_connection_that_keeps_flooding_past_its_429s_is_closed() {
+    bounded(30, async {
+        let limits = RateLimitConfig {
+            tiers: vec![StakeTier {
+                min_stake: 0.0,
+                quota: Quota::new(1, 2),
+            }],
+            global: None,
+            sweep_interval: Duration::from_secs(60),
+            disconnect_after: Some(10),
+        };
+        let miner = miner_builder()
+            .rate_limits(limits)
+            .handler::<Echo, _>(EchoMiner)
+            .start()
+            .await
+            .unwrap();
+        let raw = RawConnection::authenticated(&miner, &Keypair::generate()).await;
+        let mut statuses = Vec::new();
+        for _ in 0..12 {
+            statuses.push(raw.request_typed("Echo", 5_000, &ping()).await.status);
+        }
+        // The burst of 2, then 10 refusals in a row (and maybe one refill).
+        assert_eq!(statuses[..2], [StatusCode::OK; 2]);
+        let refused = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::RATE_LIMITED)
+            .count();
+        assert!(refused >= 9, "{statuses:?}");
+        raw.expect_closed_with(CloseCode::RateLimited).await;
+        assert_eq!(miner.stats().disconnected_rate_limited, 1);
+
+        // Another validator is not affected.
+        let other = RawConnection::authenticated(&miner, &Keypair::generate()).await;
+        assert_eq!(
+            other.request_typed("Echo", 5_000, &ping()).await.status,
+            StatusCode::OK
+        );
+        other.close().await;
         miner.shutdown(Duration::from_secs(1)).await;
     })
     .await;

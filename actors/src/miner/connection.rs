@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::caller::{CallerView, admit};
-use super::request::serve_request;
+use super::request::{RateStrikes, serve_request};
 use super::shared::{ActiveSlot, MinerShared, PendingSlot};
 use crate::handshake::{HandshakeFailure, serve_handshake};
 use crate::task::{OwnedTask, TaskEnded};
@@ -135,13 +135,16 @@ async fn drive(args: ServerConnectionArgs) {
         .set_max_concurrent_bi_streams(shared.config.transport.max_streams_per_connection.into());
 
     let mut caller = CallerView::new(validator, remote, info, generation);
+    let strikes = Arc::new(RateStrikes::new(connection.clone()));
     let mut streams = JoinSet::new();
     loop {
         tokio::select! {
             accepted = connection.accept_bi() => match accepted {
                 Ok((send, recv)) => match caller.current(&shared.config) {
                     Ok(caller) => {
-                        streams.spawn(serve_request(shared.clone(), caller, send, recv));
+                        let request =
+                            serve_request(shared.clone(), caller, strikes.clone(), send, recv);
+                        streams.spawn(request);
                     }
                     Err(reason) => {
                         tracing::info!(%remote, %validator, %reason, "admission revoked");

@@ -126,6 +126,7 @@ fn page(
         ("busy", stats.refused_busy),
         ("per_ip_rate", stats.refused_rate),
         ("revoked", stats.revoked),
+        ("rate_limited", stats.disconnected_rate_limited),
     ] {
         p.sample(name, &[("reason", reason)], n as f64);
     }

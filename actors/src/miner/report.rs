@@ -72,6 +72,13 @@ fn summary(now: &MinerStats, last: &MinerStats) -> Option<String> {
             d(now.address_validations, last.address_validations),
         ),
         ("revoked", d(now.revoked, last.revoked)),
+        (
+            "closed for flooding",
+            d(
+                now.disconnected_rate_limited,
+                last.disconnected_rate_limited,
+            ),
+        ),
     ];
     if requests.total() == 0 && connections.iter().all(|(_, n)| *n == 0) {
         return None;

@@ -7,11 +7,14 @@
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use axonite::handler::{Caller, RequestContext};
 use axonite::protocol::codec::{decode_envelope, encode_frame};
-use axonite::protocol::{FrameError, FrameType, RequestHead, ResponseHead, StatusCode, StreamEnd};
+use axonite::protocol::{
+    CloseCode, FrameError, FrameType, RequestHead, ResponseHead, StatusCode, StreamEnd,
+};
 use axonite::service::{Refusal, Work};
 use axonite::transport::{
     ReadFrameError, read_frame, read_header, read_payload, write_frame, write_payload_frame,
@@ -37,11 +40,61 @@ const REFUSAL_WRITE: Duration = Duration::from_secs(2);
 /// Application error code of a stream reset because the validator stopped reading.
 const WRITE_TIMED_OUT: u32 = 2;
 
+/// Counts a connection's consecutive 429s and closes it past the configured limit.
+pub(crate) struct RateStrikes {
+    connection: quinn::Connection,
+    consecutive: AtomicU32,
+}
+
+impl RateStrikes {
+    pub(crate) fn new(connection: quinn::Connection) -> Self {
+        Self {
+            connection,
+            consecutive: AtomicU32::new(0),
+        }
+    }
+
+    fn admitted(&self) {
+        self.consecutive.store(0, Ordering::Relaxed);
+    }
+
+    fn refused(&self) {
+        self.consecutive.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// After a 429 was answered: closes the connection once the refusals in a row reach the
+    /// limit (the last 429 is delivered first, so the validator learns why).
+    fn close_if_flooding(&self, shared: &MinerShared, caller: &Caller) {
+        let strikes = self.consecutive.load(Ordering::Relaxed);
+        let limit = shared.config.rate_limits.as_ref();
+        let Some(limit) = limit.and_then(|c| c.disconnect_after) else {
+            return;
+        };
+        if strikes < limit || self.connection.close_reason().is_some() {
+            return;
+        }
+        tracing::info!(
+            caller = %caller.hotkey,
+            strikes,
+            "closing a connection that keeps going over its rate limit"
+        );
+        shared
+            .stats
+            .disconnected_rate_limited
+            .fetch_add(1, Ordering::Relaxed);
+        self.connection.close(
+            CloseCode::RateLimited.code().into(),
+            b"kept sending over the rate limit",
+        );
+    }
+}
+
 /// Serves one request stream to completion. Never panics on peer input; every refusal is a
 /// response with a status.
 pub(crate) async fn serve_request(
     shared: Arc<MinerShared>,
     caller: Arc<Caller>,
+    strikes: Arc<RateStrikes>,
     mut send: quinn::SendStream,
     mut recv: quinn::RecvStream,
 ) {
@@ -52,12 +105,17 @@ pub(crate) async fn serve_request(
 
     // Reading the request is bounded in time: a slow or stalled stream cannot hold it open.
     let mut routed = None;
-    let read = read_request(&shared, &caller, &mut recv, &mut routed);
+    let read = read_request(&shared, &caller, &strikes, &mut recv, &mut routed);
     let read = tokio::time::timeout(shared.config.request_read_timeout, read).await;
     let (head, route, body) = match read {
         Ok(Ok(request)) => request,
         Ok(Err(refusal)) => {
-            return refuse_unread(&shared, routed, &caller, (send, recv), received, refusal).await;
+            let rate_limited = refusal.status == StatusCode::RATE_LIMITED;
+            refuse_unread(&shared, routed, &caller, (send, recv), received, refusal).await;
+            if rate_limited {
+                strikes.close_if_flooding(&shared, &caller);
+            }
+            return;
         }
         Err(_) => {
             let refusal = Refusal::new(StatusCode::TIMEOUT, "request not received in time");
@@ -178,6 +236,7 @@ struct Head {
 async fn read_request<'s>(
     shared: &'s MinerShared,
     caller: &Caller,
+    strikes: &RateStrikes,
     recv: &mut quinn::RecvStream,
     routed: &mut Option<&'s Route>,
 ) -> Result<(Head, &'s Route, Vec<u8>), Refusal> {
@@ -196,9 +255,13 @@ async fn read_request<'s>(
     *routed = Some(route);
     // Rate limits: after routing (so unknown synapses stay 404), before the body is read.
     if let Some(limits) = &shared.rate_limits {
-        limits
-            .check(caller)
-            .map_err(|e| Refusal::new(StatusCode::RATE_LIMITED, e.to_string()))?;
+        match limits.check(caller) {
+            Ok(()) => strikes.admitted(),
+            Err(e) => {
+                strikes.refused();
+                return Err(Refusal::new(StatusCode::RATE_LIMITED, e.to_string()));
+            }
+        }
     }
     let limit = route
         .service

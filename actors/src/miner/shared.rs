@@ -60,6 +60,7 @@ impl MinerShared {
             handshakes_dropped: n(&c.handshakes_dropped),
             handshakes_timed_out: n(&c.handshakes_timed_out),
             revoked: n(&c.revoked),
+            disconnected_rate_limited: n(&c.disconnected_rate_limited),
             pending_handshakes: self.pending_total.load(Ordering::Relaxed),
             active_connections: self.active.load(Ordering::Relaxed),
             rate_limited: self.rate_limits.as_ref().map_or(0, |l| l.refusals().0),

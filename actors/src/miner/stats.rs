@@ -21,6 +21,7 @@ pub(crate) struct Counters {
     pub(crate) handshakes_dropped: AtomicU64,
     pub(crate) handshakes_timed_out: AtomicU64,
     pub(crate) revoked: AtomicU64,
+    pub(crate) disconnected_rate_limited: AtomicU64,
 }
 
 /// Requests answered, by response status (the bittensor meanings).
@@ -188,6 +189,9 @@ pub struct MinerStats {
     /// Authenticated connections closed because their validator stopped passing the gate
     /// (deregistered, lost its permit, stake under the minimum) after a metagraph change.
     pub revoked: u64,
+    /// Connections closed because their requests kept being refused 429
+    /// ([`RateLimitConfig::disconnect_after`](crate::rate_limit::RateLimitConfig)).
+    pub disconnected_rate_limited: u64,
     /// Connections handshaking right now.
     pub pending_handshakes: usize,
     /// Authenticated connections open right now.

@@ -51,6 +51,11 @@ pub struct RateLimitConfig {
     pub global: Option<Quota>,
     /// How often idle keys are dropped. Default 30 s.
     pub sweep_interval: Duration,
+    /// A connection whose requests are refused 429 this many times in a row is closed
+    /// ([`CloseCode::RateLimited`](axonite::protocol::CloseCode::RateLimited)): a flooder
+    /// that ignores its 429s then pays a new handshake, capped by the per-IP connection
+    /// rate, instead of costing the miner a stream per refusal. `None`: never. Default 256.
+    pub disconnect_after: Option<u32>,
 }
 
 impl Default for RateLimitConfig {
@@ -72,6 +77,7 @@ impl Default for RateLimitConfig {
             ],
             global: None,
             sweep_interval: Duration::from_secs(30),
+            disconnect_after: Some(256),
         }
     }
 }
@@ -235,6 +241,7 @@ mod tests {
             ],
             global,
             sweep_interval: Duration::from_secs(1),
+            disconnect_after: None,
         }
     }
 

@@ -77,6 +77,8 @@ pub enum CloseCode {
     /// The peer no longer meets the rules it was admitted under (deregistered, lost its
     /// validator permit, stake under the minimum).
     Revoked = 6,
+    /// The peer kept sending requests over its rate limit.
+    RateLimited = 7,
 }
 
 impl CloseCode {
@@ -95,6 +97,7 @@ impl CloseCode {
             4 => Self::Shutdown,
             5 => Self::Busy,
             6 => Self::Revoked,
+            7 => Self::RateLimited,
             _ => return None,
         })
     }
@@ -122,6 +125,7 @@ mod tests {
             CloseCode::Shutdown,
             CloseCode::Busy,
             CloseCode::Revoked,
+            CloseCode::RateLimited,
         ] {
             assert_eq!(CloseCode::from_code(c.code().into()), Some(c));
         }
