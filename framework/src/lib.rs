@@ -16,6 +16,7 @@
 //!   (verify, blacklist, priority) and then the [`Handler`].
 #![warn(missing_docs, unreachable_pub)]
 
+#[cfg(feature = "chain")]
 pub mod chain;
 pub mod directory;
 pub mod handler;
