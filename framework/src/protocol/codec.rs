@@ -50,7 +50,9 @@ fn decode_with_depth<'a, T: Deserialize<'a>>(
     max_depth: usize,
 ) -> Result<T, CodecError> {
     let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
-    de.set_max_depth(max_depth);
+    // rmp-serde refuses a container once its counter reaches 0: a counter of N admits N - 1
+    // levels, and 0 underflows (a panic, or no limit at all without overflow checks).
+    de.set_max_depth(max_depth.saturating_add(1));
     T::deserialize(&mut de).map_err(|e| CodecError::Decode(e.to_string()))
 }
 
@@ -153,6 +155,34 @@ mod tests {
         let err = decode_body::<serde_json::Value>(&bytes, 64).unwrap_err();
         assert!(matches!(err, CodecError::Decode(_)));
         assert!(decode_body::<serde_json::Value>(&bytes, 128).is_ok());
+    }
+
+    /// Found by fuzz target body_decode_depth (input `00 00` then this body): a limit of 0
+    /// underflowed the decoder's depth counter, a panic with overflow checks and no limit
+    /// at all without them.
+    #[test]
+    fn a_zero_depth_limit_refuses_every_container_without_panicking() {
+        let crash = hex::decode(concat!(
+            "9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d",
+            "000006315b00000040060282a1219301000281a16293a1c3c0a17800"
+        ))
+        .unwrap();
+        assert!(matches!(
+            decode_body::<serde_json::Value>(&crash, 0),
+            Err(CodecError::Decode(_))
+        ));
+        assert!(matches!(
+            decode_body::<Vec<u8>>(&[0x90], 0),
+            Err(CodecError::Decode(_))
+        ));
+        assert_eq!(decode_body::<u8>(&[0x07], 0), Ok(7));
+    }
+
+    #[test]
+    fn the_depth_limit_is_the_deepest_nesting_accepted() {
+        let two_levels = [0x91, 0x91, 0x00]; // [[0]]
+        assert!(decode_body::<serde_json::Value>(&two_levels, 2).is_ok());
+        assert!(decode_body::<serde_json::Value>(&two_levels, 1).is_err());
     }
 
     #[test]
