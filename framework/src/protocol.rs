@@ -32,6 +32,7 @@ pub mod codec;
 mod envelope;
 mod frame;
 mod limits;
+mod nesting;
 mod status;
 
 pub use envelope::{HandshakeRequest, HandshakeResponse, RequestHead, ResponseHead, StreamEnd};

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::nesting::check_nesting;
 use super::{FrameHeader, FrameType};
 
 /// Why bytes could not be encoded or decoded.
@@ -49,6 +50,8 @@ fn decode_with_depth<'a, T: Deserialize<'a>>(
     bytes: &'a [u8],
     max_depth: usize,
 ) -> Result<T, CodecError> {
+    // rmp-serde's own depth count misses enum variants: bound the nesting first.
+    check_nesting(bytes, max_depth).map_err(CodecError::Decode)?;
     let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
     // rmp-serde refuses a container once its counter reaches 0: a counter of N admits N - 1
     // levels, and 0 underflows (a panic, or no limit at all without overflow checks).
@@ -183,6 +186,41 @@ mod tests {
         let two_levels = [0x91, 0x91, 0x00]; // [[0]]
         assert!(decode_body::<serde_json::Value>(&two_levels, 2).is_ok());
         assert!(decode_body::<serde_json::Value>(&two_levels, 1).is_err());
+    }
+
+    /// A body type that recurses through enum variants, as an expression tree would.
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    enum Expr {
+        Nil,
+        Lit(i64),
+        Var(String),
+        Neg(Box<Expr>),
+    }
+
+    /// Found by fuzz target body_decode_depth (input `00 91 81 03 00`): rmp-serde does not
+    /// count the one-entry map of an enum variant as a level, so `Neg(Nil)` passed a limit
+    /// of 0.
+    #[test]
+    fn a_recursive_enum_nests_no_deeper_than_the_limit() {
+        let crash = [0x81, 0x03, 0x00]; // {3: 0}: Neg(Nil)
+        assert!(matches!(
+            decode_body::<Expr>(&crash, 0),
+            Err(CodecError::Decode(_))
+        ));
+        assert_eq!(
+            decode_body::<Expr>(&crash, 1),
+            Ok(Expr::Neg(Box::new(Expr::Nil)))
+        );
+    }
+
+    /// The same gap at scale: a 200 KB body of nested `Neg`s recursed once per level and
+    /// overflowed the stack, aborting the whole process, under the default limit.
+    #[test]
+    fn a_deeply_nested_enum_is_refused_not_a_stack_overflow() {
+        let mut body = [0x81, 0x03].repeat(100_000);
+        body.push(0x00);
+        let err = decode_body::<Expr>(&body, Limits::default().max_decode_depth).unwrap_err();
+        assert!(matches!(err, CodecError::Decode(_)));
     }
 
     #[test]
