@@ -6,7 +6,9 @@ use std::time::Duration;
 use axonite::StatusCode;
 use axonite::protocol::codec::{decode_body, decode_envelope, encode_frame};
 use axonite::protocol::{FrameError, FrameType, Limits, RequestHead, ResponseHead, StreamEnd};
-use axonite::transport::{ReadFrameError, read_frame, write_frame, write_payload_frame};
+use axonite::transport::{
+    ReadFrameError, read_frame, read_header, read_payload, write_frame, write_payload_frame,
+};
 use serde::de::DeserializeOwned;
 
 use super::QueryError;
@@ -105,11 +107,20 @@ impl<T: DeserializeOwned> ChunkStream<T> {
         if self.done {
             return Ok(None);
         }
-        let read = read_frame(
-            &mut self.recv,
-            &[FrameType::StreamChunk, FrameType::StreamEnd],
-            self.limits.max_response_body,
-        );
+        let (recv, limits) = (&mut self.recv, &self.limits);
+        let read = async move {
+            let kinds = [FrameType::StreamChunk, FrameType::StreamEnd];
+            let header = read_header(recv, &kinds, limits.max_response_body).await?;
+            // The end of a stream is a small head, not a body: its own, smaller limit.
+            if header.ty == FrameType::StreamEnd && header.len as usize > limits.max_head_frame {
+                return Err(ReadFrameError::Frame(FrameError::TooLarge {
+                    len: header.len.into(),
+                    limit: limits.max_head_frame,
+                }));
+            }
+            let payload = read_payload(recv, header).await?;
+            Ok((header, payload))
+        };
         let (header, payload) = match tokio::time::timeout_at(self.deadline, read).await {
             Ok(Ok(frame)) => frame,
             Ok(Err(e)) => {
