@@ -4,8 +4,9 @@
 //! slots in between by becoming the default: the command line is parsed once to learn which
 //! values came from flags or the environment and where the file is, then each file value
 //! for a flag that neither gave replaces that flag's default, and the command line is parsed
-//! again. A file value is therefore checked by the flag's own value parser; when it is
-//! invalid, the error is reworded to name the file and the key.
+//! again. A file value is therefore checked by the flag's own value parser: every one of
+//! them, even those a flag overrides, by a parse with no arguments and no environment where
+//! the file gives all defaults. An invalid one is reported with the file and the key.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -360,8 +361,8 @@ fn failed_flag(err: &clap::Error) -> Option<String> {
 }
 
 /// `err` reworded to name the file and the key, when it is about a value the file gave for
-/// one of `keys`. Only flags that neither the command line nor the environment set take file
-/// values, so the attribution is exact.
+/// one of `keys`. The attribution is exact because `keys` are flags whose value can only have
+/// come from the file (no argument and no environment variable set them).
 fn file_value_error(
     err: &clap::Error,
     path: &Path,

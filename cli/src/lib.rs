@@ -22,7 +22,10 @@
 //! ```
 //!
 //! A value from the command line wins over the environment, which wins over the file, which
-//! wins over the default. Flags a subnet adds to its own parser get the file layer too
+//! wins over the default. Boolean variables take `1`/`0`, `true`/`false`, `yes`/`no`,
+//! `on`/`off`; an empty variable is an invalid value (an error naming the flag), not an unset
+//! one. Errors are one line: `error: invalid value 'x' for '--axon.port <PORT>': ...`,
+//! `error: config file miner.toml: axon.port: invalid value 'x' ...`. Flags a subnet adds to its own parser get the file layer too
 //! (`--my.flag` is `[my] flag = ...`); their environment variable is whatever they declare.
 //!
 //! ```no_run

@@ -25,7 +25,7 @@ pub struct WalletArgs {
     )]
     pub name: String,
 
-    /// Hotkey name: the file <wallet.path>/<wallet.name>/hotkeys/<wallet.hotkey>
+    /// Hotkey name: a file in the wallet's hotkeys/ directory
     #[arg(
         id = "wallet.hotkey",
         help_heading = "Wallet",
