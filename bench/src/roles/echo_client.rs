@@ -12,9 +12,8 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::load::LoadReport;
+use super::load::measure_and_report;
 use super::{Control, RoleError, say};
-use crate::cpu::own_cpu_time;
 use crate::echo::BenchEcho;
 use crate::peers::{EchoClient, System, Target};
 use crate::stats::Recorder;
@@ -99,9 +98,7 @@ pub async fn run(args: EchoClientArgs) -> Result<(), RoleError> {
     say("READY")?;
     control.wait_for("GO").await?;
 
-    let cpu_before = own_cpu_time().ok();
-    let started = Instant::now();
-    let end = started + Duration::from_secs_f64(args.duration);
+    let end = Instant::now() + Duration::from_secs_f64(args.duration);
     let max = args.max_samples.unwrap_or(u64::MAX);
     let measure = async {
         match (&client, args.test) {
@@ -110,21 +107,7 @@ pub async fn run(args: EchoClientArgs) -> Result<(), RoleError> {
             (None, _) => connects(args.system, &target, &request, end, max).await,
         }
     };
-    let recorder = tokio::select! {
-        recorder = measure => recorder,
-        () = control.closed() => std::process::exit(1),
-    };
-    let elapsed = started.elapsed();
-    let cpu = match (cpu_before, own_cpu_time().ok()) {
-        (Some(before), Some(after)) => after.saturating_sub(before).as_secs_f64(),
-        _ => 0.0,
-    };
-    let report = LoadReport {
-        summary: recorder.summary(),
-        cpu_secs: cpu,
-        elapsed_secs: elapsed.as_secs_f64(),
-    };
-    say(&format!("RESULT {}", serde_json::to_string(&report)?))?;
+    measure_and_report(control, measure).await?;
     if let Some(client) = client.and_then(|c| Arc::try_unwrap(c).ok()) {
         client.close().await;
     }

@@ -63,6 +63,31 @@ pub struct LoadReport {
     pub elapsed_secs: f64,
 }
 
+/// Runs `load`, timing it and this process's CPU, and prints the `RESULT` line the harness
+/// reads. The harness closing our stdin means it is gone or done: stop at once.
+pub(crate) async fn measure_and_report(
+    control: Control,
+    load: impl std::future::Future<Output = Recorder>,
+) -> Result<(), RoleError> {
+    let cpu_before = own_cpu_time().ok();
+    let started = Instant::now();
+    let recorder = tokio::select! {
+        recorder = load => recorder,
+        () = control.closed() => std::process::exit(1),
+    };
+    let elapsed = started.elapsed();
+    let cpu = match (cpu_before, own_cpu_time().ok()) {
+        (Some(before), Some(after)) => after.saturating_sub(before).as_secs_f64(),
+        _ => 0.0,
+    };
+    let report = LoadReport {
+        summary: recorder.summary(),
+        cpu_secs: cpu,
+        elapsed_secs: elapsed.as_secs_f64(),
+    };
+    say(&format!("RESULT {}", serde_json::to_string(&report)?))
+}
+
 /// Runs the role: connect, `READY`, wait for `GO`, load, `RESULT`.
 pub async fn run(args: LoadArgs) -> Result<(), RoleError> {
     if !args.miner.ip().is_loopback() {
@@ -97,25 +122,7 @@ pub async fn run(args: LoadArgs) -> Result<(), RoleError> {
     say("READY")?;
     control.wait_for("GO").await?;
 
-    let cpu_before = own_cpu_time().ok();
-    let started = Instant::now();
-    let load = drive(&validators, peer, &args);
-    // The harness closing our stdin means it is gone or done: stop at once.
-    let recorder = tokio::select! {
-        recorder = load => recorder,
-        () = control.closed() => std::process::exit(1),
-    };
-    let elapsed = started.elapsed();
-    let cpu = match (cpu_before, own_cpu_time().ok()) {
-        (Some(before), Some(after)) => after.saturating_sub(before).as_secs_f64(),
-        _ => 0.0,
-    };
-    let report = LoadReport {
-        summary: recorder.summary(),
-        cpu_secs: cpu,
-        elapsed_secs: elapsed.as_secs_f64(),
-    };
-    say(&format!("RESULT {}", serde_json::to_string(&report)?))?;
+    measure_and_report(control, drive(&validators, peer, &args)).await?;
     for validator in validators {
         if let Ok(validator) = Arc::try_unwrap(validator) {
             validator.shutdown().await;
