@@ -62,9 +62,9 @@ impl Actor for Listener {
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 
 /// Once the pending handshakes cross the threshold, addresses are validated for at least
-/// this long. The decision must not flip while clients retransmit: a client's retransmitted
-/// first packet accepted after its first one was answered with a Retry makes a second,
-/// stray connection, and the client can stall on its answers until it times out.
+/// this long, so the decision does not flip while clients retransmit: a retransmitted first
+/// packet is treated like the first one (accepting it after the first was answered with a
+/// Retry would make a second, stray connection).
 const VALIDATE_AT_LEAST: Duration = Duration::from_secs(10);
 
 async fn accept_loop(endpoint: quinn::Endpoint, shared: Arc<MinerShared>, listener: ActorCell) {
