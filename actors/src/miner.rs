@@ -44,6 +44,7 @@ mod report;
 mod request;
 mod shared;
 mod stats;
+mod strikes;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;

@@ -11,8 +11,9 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::caller::{CallerView, admit};
-use super::request::{RateStrikes, serve_request};
+use super::request::serve_request;
 use super::shared::{ActiveSlot, MinerShared, PendingSlot};
+use super::strikes::RateStrikes;
 use crate::handshake::{HandshakeFailure, serve_handshake};
 use crate::task::{OwnedTask, TaskEnded};
 use crate::text::truncate;

@@ -7,14 +7,11 @@
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use axonite::handler::{Caller, RequestContext};
 use axonite::protocol::codec::{decode_envelope, encode_frame};
-use axonite::protocol::{
-    CloseCode, FrameError, FrameType, RequestHead, ResponseHead, StatusCode, StreamEnd,
-};
+use axonite::protocol::{FrameError, FrameType, RequestHead, ResponseHead, StatusCode, StreamEnd};
 use axonite::service::{Refusal, Work};
 use axonite::transport::{
     ReadFrameError, read_frame, read_header, read_payload, write_frame, write_payload_frame,
@@ -24,6 +21,7 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::shared::{InFlight, MinerShared, Route};
+use super::strikes::RateStrikes;
 use crate::handler::Job;
 use crate::text::truncate;
 use crate::time::deadline_after;
@@ -39,55 +37,6 @@ const REFUSAL_WRITE: Duration = Duration::from_secs(2);
 
 /// Application error code of a stream reset because the validator stopped reading.
 const WRITE_TIMED_OUT: u32 = 2;
-
-/// Counts a connection's consecutive 429s and closes it past the configured limit.
-pub(crate) struct RateStrikes {
-    connection: quinn::Connection,
-    consecutive: AtomicU32,
-}
-
-impl RateStrikes {
-    pub(crate) fn new(connection: quinn::Connection) -> Self {
-        Self {
-            connection,
-            consecutive: AtomicU32::new(0),
-        }
-    }
-
-    fn admitted(&self) {
-        self.consecutive.store(0, Ordering::Relaxed);
-    }
-
-    fn refused(&self) {
-        self.consecutive.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// After a 429 was answered: closes the connection once the refusals in a row reach the
-    /// limit (the last 429 is delivered first, so the validator learns why).
-    fn close_if_flooding(&self, shared: &MinerShared, caller: &Caller) {
-        let strikes = self.consecutive.load(Ordering::Relaxed);
-        let limit = shared.config.rate_limits.as_ref();
-        let Some(limit) = limit.and_then(|c| c.disconnect_after) else {
-            return;
-        };
-        if strikes < limit || self.connection.close_reason().is_some() {
-            return;
-        }
-        tracing::info!(
-            caller = %caller.hotkey,
-            strikes,
-            "closing a connection that keeps going over its rate limit"
-        );
-        shared
-            .stats
-            .disconnected_rate_limited
-            .fetch_add(1, Ordering::Relaxed);
-        self.connection.close(
-            CloseCode::RateLimited.code().into(),
-            b"kept sending over the rate limit",
-        );
-    }
-}
 
 /// Serves one request stream to completion. Never panics on peer input; every refusal is a
 /// response with a status.
