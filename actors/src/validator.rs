@@ -31,16 +31,19 @@
 //! # Ok(()) }
 //! ```
 
+mod metrics;
 mod pool;
 mod query;
 mod result;
 mod shared;
+mod stats;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use axonite::StatusCode;
 use axonite::identity::{Hotkey, Keypair};
 use axonite::peer::Peer;
 use axonite::protocol::codec::encode_body;
@@ -55,10 +58,12 @@ use tokio::time::Instant;
 
 pub use query::ChunkStream;
 pub use result::{QueryError, QueryResult};
+pub use stats::ValidatorStats;
 
 use crate::metagraph::{
     MetagraphHandle, MetagraphMonitor, MetagraphSource, MonitorArgs, MonitorConfig,
 };
+use crate::metrics::MetricsServer;
 use crate::supervisor::{
     Backoff, ChildSpec, Restart, RestartPolicy, Supervisor, SupervisorArguments, SupervisorMsg,
 };
@@ -88,6 +93,9 @@ pub struct ValidatorConfig {
     /// When following a metagraph, dial every Axonite miner as soon as it appears (instead of
     /// on the first query). Default true.
     pub connect_to_metagraph: bool,
+    /// Where to serve Prometheus metrics (`GET /metrics`, plain HTTP). `None` (the
+    /// default): no endpoint. Use a loopback address unless a scraper elsewhere needs it.
+    pub metrics: Option<SocketAddr>,
 }
 
 impl Default for ValidatorConfig {
@@ -103,6 +111,7 @@ impl Default for ValidatorConfig {
                 .with_max(Duration::from_secs(10)),
             supervisor_policy: RestartPolicy::default(),
             connect_to_metagraph: true,
+            metrics: None,
         }
     }
 }
@@ -110,7 +119,7 @@ impl Default for ValidatorConfig {
 /// Why a validator could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ValidatorError {
-    /// The UDP socket could not be bound.
+    /// A socket could not be bound (the QUIC endpoint, or the metrics endpoint).
     #[error("cannot bind {addr}: {source}")]
     Bind {
         /// The address asked for.
@@ -147,6 +156,12 @@ impl ValidatorBuilder {
     /// Sets the local UDP address.
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.config.bind = addr;
+        self
+    }
+
+    /// Serves Prometheus metrics on `addr` (`GET /metrics`); see [`crate::metrics`].
+    pub fn metrics(mut self, addr: SocketAddr) -> Self {
+        self.config.metrics = Some(addr);
         self
     }
 
@@ -200,6 +215,7 @@ impl ValidatorBuilder {
         ));
         let mut args = SupervisorArguments::new("validator", config.supervisor_policy);
         let weights = WeightsHandle::default();
+        let has_weights = self.weights.is_some();
         if let Some(monitor) = self.monitor {
             if let Some((submitter, config)) = self.weights {
                 let setter = WeightsArgs {
@@ -222,15 +238,31 @@ impl ValidatorBuilder {
             ChildSpec::from_actor("pool", move || (ConnectionPool, sh.clone()))
                 .with_restart(Restart::Transient),
         );
+        let supervisor_cell = metrics::SupervisorCell::default();
+        let mut metrics_addr = None;
+        if let Some(addr) = config.metrics {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| ValidatorError::Bind { addr, source })?;
+            metrics_addr = listener.local_addr().ok();
+            let listener = Arc::new(listener);
+            let setter = has_weights.then(|| weights.clone());
+            let render = metrics::render(shared.clone(), supervisor_cell.clone(), setter);
+            args = args.with_child(ChildSpec::from_actor("metrics", move || {
+                (MetricsServer, (listener.clone(), render.clone()))
+            }));
+        }
         let (supervisor, join) = Actor::spawn(None, Supervisor, args)
             .await
             .map_err(|e| ValidatorError::Spawn(e.to_string()))?;
+        let _ = supervisor_cell.set(supervisor.clone());
         Ok(Validator {
             shared,
             supervisor,
             join,
             next_id: AtomicU64::new(1),
             weights,
+            metrics_addr,
         })
     }
 }
@@ -242,6 +274,7 @@ pub struct Validator {
     join: tokio::task::JoinHandle<()>,
     next_id: AtomicU64,
     weights: WeightsHandle,
+    metrics_addr: Option<SocketAddr>,
 }
 
 impl Validator {
@@ -252,6 +285,19 @@ impl Validator {
             config: ValidatorConfig::default(),
             monitor: None,
             weights: None,
+        }
+    }
+
+    /// Where the metrics endpoint listens, when it is on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
+    /// Counters: queries by synapse and outcome, open connections.
+    pub fn stats(&self) -> ValidatorStats {
+        ValidatorStats {
+            queries: self.shared.queries.counts(),
+            connections: self.shared.connections.len(),
         }
     }
 
@@ -416,9 +462,14 @@ impl Validator {
             Ok(Err(e)) => (None, Err(e)),
             Err(_) => (None, Err(QueryError::Timeout)),
         };
+        let latency = started.elapsed();
+        let status = outcome
+            .as_ref()
+            .map_or_else(QueryError::status, |_| StatusCode::OK);
+        self.shared.queries.record(synapse, status, latency);
         QueryResult {
             peer: *peer,
-            latency: started.elapsed(),
+            latency,
             process_time,
             outcome,
         }

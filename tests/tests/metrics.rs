@@ -165,3 +165,66 @@ async fn the_metrics_endpoint_serves_requests_latency_connections_and_refusals()
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_validator_serves_its_queries_by_synapse_and_outcome() {
+    bounded(30, async {
+        let miner = miner_builder()
+            .handler::<Echo, _>(EchoMiner)
+            .start()
+            .await
+            .unwrap();
+        let validator = axonite_actors::Validator::builder(Keypair::generate())
+            .netuid(axonite_e2e::NETUID)
+            .bind(axonite_e2e::loopback())
+            .metrics("127.0.0.1:0".parse().unwrap())
+            .start()
+            .await
+            .unwrap();
+        let echo = Echo {
+            payload: b"ping".to_vec(),
+        };
+        for _ in 0..3 {
+            let r = validator
+                .query_with_timeout(&miner.peer(), &echo, Duration::from_secs(5))
+                .await;
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+        let missing = validator
+            .query_with_timeout(&miner.peer(), &Missing { x: 1 }, Duration::from_secs(5))
+            .await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        let stats = validator.stats();
+        assert_eq!(
+            (stats.queries["Echo"].ok, stats.queries["Missing"].not_found),
+            (3, 1)
+        );
+
+        let addr = validator.metrics_addr().expect("metrics are on");
+        let (status, page) = http(addr, "GET /metrics HTTP/1.1\r\n\r\n").await;
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        let s = samples(&page);
+        let get = |key: &str| {
+            *s.get(key)
+                .unwrap_or_else(|| panic!("{key} missing:\n{page}"))
+        };
+        assert_eq!(
+            get(r#"axonite_queries_total{synapse="Echo",status="200"}"#),
+            3.0
+        );
+        assert_eq!(
+            get(r#"axonite_queries_total{synapse="Missing",status="404"}"#),
+            1.0
+        );
+        assert_eq!(
+            get(r#"axonite_query_duration_seconds_count{synapse="Echo"}"#),
+            3.0
+        );
+        assert_eq!(get("axonite_miner_connections"), 1.0);
+        assert_eq!(get(r#"axonite_actor_restarts_total{actor="pool"}"#), 0.0);
+
+        validator.shutdown().await;
+        miner.shutdown(Duration::from_secs(2)).await;
+    })
+    .await;
+}

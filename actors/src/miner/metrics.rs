@@ -1,13 +1,12 @@
 //! A miner's Prometheus page, rendered from its counters on each scrape.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use ractor::ActorRef;
 
 use super::shared::MinerShared;
-use crate::metagraph::{MetagraphHandle, SyncStatus};
-use crate::metrics::{Exposition, Render};
+use crate::metagraph::MetagraphHandle;
+use crate::metrics::{Exposition, Render, metagraph_samples, restart_samples, supervisor_restarts};
 use crate::supervisor::SupervisorMsg;
 
 /// The supervisor is known only once the tree it heads is running.
@@ -23,23 +22,10 @@ pub(crate) fn render(
         let (shared, supervisor, metagraph) =
             (shared.clone(), supervisor.clone(), metagraph.clone());
         Box::pin(async move {
-            let restarts = match supervisor.get() {
-                Some(supervisor) => restarts(supervisor).await,
-                None => Vec::new(),
-            };
+            let restarts = supervisor_restarts(supervisor.get()).await;
             page(&shared, &restarts, metagraph.as_ref())
         })
     })
-}
-
-async fn restarts(supervisor: &ActorRef<SupervisorMsg>) -> Vec<(String, u64)> {
-    let asked = supervisor
-        .call(SupervisorMsg::AllRestarts, Some(Duration::from_secs(1)))
-        .await;
-    match asked {
-        Ok(ractor::rpc::CallResult::Success(counts)) => counts,
-        _ => Vec::new(),
-    }
 }
 
 fn page(
@@ -155,41 +141,18 @@ fn page(
     .sample("axonite_rate_limit_keys", &[], stats.rate_limit_keys as f64);
 
     if let Some(metagraph) = metagraph {
-        let (block, age, synced) = match metagraph.status() {
-            SyncStatus::Synced { block, at } => (Some(block), Some(at.elapsed()), 1.0),
-            // Reads have failed since `since`; the snapshot is at least that old.
-            SyncStatus::Stale { block, since, .. } => (block, Some(since.elapsed()), 0.0),
-            SyncStatus::Starting => (None, None, 0.0),
-        };
-        p.gauge(
-            "axonite_metagraph_synced",
-            "1 when the last metagraph read succeeded.",
-        )
-        .sample("axonite_metagraph_synced", &[], synced);
-        if let Some(block) = block {
-            p.gauge(
-                "axonite_metagraph_block",
-                "Block of the metagraph snapshot served.",
-            )
-            .sample("axonite_metagraph_block", &[], block as f64);
-        }
-        if let Some(age) = age {
-            p.gauge(
-                "axonite_metagraph_age_seconds",
-                "Time since the last successful sync.",
-            )
-            .sample("axonite_metagraph_age_seconds", &[], age.as_secs_f64());
-        }
+        metagraph_samples(&mut p, metagraph);
     }
 
-    let name = "axonite_actor_restarts_total";
-    p.counter(name, "Restarts of supervised actors, by name.");
-    for (actor, n) in restarts {
-        p.sample(name, &[("actor", actor)], *n as f64);
-    }
-    for (synapse, route) in &routes {
-        let actor = format!("handlers/{synapse}/workers");
-        p.sample(name, &[("actor", &actor)], route.queue.restarts() as f64);
-    }
+    let workers: Vec<(String, u64)> = routes
+        .iter()
+        .map(|(synapse, route)| {
+            (
+                format!("handlers/{synapse}/workers"),
+                route.queue.restarts(),
+            )
+        })
+        .collect();
+    restart_samples(&mut p, restarts, &workers);
     p.finish()
 }

@@ -8,6 +8,7 @@ use tokio::sync::watch;
 
 use super::ValidatorConfig;
 use super::pool::PoolMsg;
+use super::stats::QueryStats;
 use crate::metagraph::MetagraphHandle;
 
 pub(crate) struct ValidatorShared {
@@ -20,6 +21,8 @@ pub(crate) struct ValidatorShared {
     pub(crate) connections: DashMap<Hotkey, quinn::Connection>,
     /// The metagraph the pool follows, when the validator follows a chain.
     pub(crate) metagraph: Option<MetagraphHandle>,
+    /// Query outcomes and latencies by synapse.
+    pub(crate) queries: QueryStats,
     /// The live pool actor: it registers itself on every (re)start, and queries wait for it.
     pool: watch::Sender<Option<ActorRef<PoolMsg>>>,
 }
@@ -39,6 +42,7 @@ impl ValidatorShared {
             client_config,
             metagraph,
             connections: DashMap::new(),
+            queries: QueryStats::default(),
             pool: watch::Sender::new(None),
         }
     }
