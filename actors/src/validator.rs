@@ -50,6 +50,7 @@ use axonite::protocol::codec::encode_body;
 use axonite::protocol::{CloseCode, Limits};
 use axonite::synapse::{StreamingSynapse, Synapse};
 use axonite::transport::{TlsError, TransportSettings, client_config};
+use bytes::Bytes;
 use futures_util::future::join_all;
 use ractor::rpc::CallResult;
 use ractor::{Actor, ActorRef};
@@ -364,6 +365,7 @@ impl Validator {
         let started = Instant::now();
         match encode_body(request) {
             Ok(body) => {
+                let body = Bytes::from(body);
                 self.query_encoded::<S::Response>(peer, S::NAME, &body, timeout)
                     .await
             }
@@ -385,7 +387,7 @@ impl Validator {
         timeout: Duration,
     ) -> Vec<QueryResult<S::Response>> {
         let body = match encode_body(request) {
-            Ok(body) => body,
+            Ok(body) => Bytes::from(body),
             Err(e) => {
                 let error = QueryError::Encode(e.to_string());
                 return peers
@@ -416,7 +418,9 @@ impl Validator {
         timeout: Duration,
     ) -> Result<ChunkStream<S::Chunk>, QueryError> {
         let deadline = deadline_after(Instant::now(), timeout);
-        let body = encode_body(request).map_err(|e| QueryError::Encode(e.to_string()))?;
+        let body = encode_body(request)
+            .map(Bytes::from)
+            .map_err(|e| QueryError::Encode(e.to_string()))?;
         let conn = self.connection(peer, deadline).await?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let remaining = deadline.saturating_duration_since(Instant::now());
@@ -440,7 +444,7 @@ impl Validator {
         &self,
         peer: &Peer,
         synapse: &'static str,
-        body: &[u8],
+        body: &Bytes,
         timeout: Duration,
     ) -> QueryResult<R> {
         let started = Instant::now();

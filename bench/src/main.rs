@@ -21,6 +21,9 @@ enum Command {
     /// Axonite, btlightning and a bare quinn echo side by side: latency, throughput,
     /// connection setup and CPU per request, for several payload sizes.
     Echo(scenario::echo::EchoArgs),
+    /// One system's server and client in this process, sequential echoes: for profilers
+    /// (callgrind instruction counts).
+    Profile(scenario::profile::ProfileArgs),
     /// Role: a btlightning or bare quinn echo server (spawned by the scenarios).
     #[command(hide = true)]
     EchoServer(roles::echo_server::EchoServerArgs),
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Protection(args) => scenario::protection::run(args).await?,
             Command::Echo(args) => scenario::echo::run(args).await?,
+            Command::Profile(args) => scenario::profile::run(args).await?,
             Command::EchoServer(args) => roles::echo_server::run(args).await?,
             Command::EchoClient(args) => roles::echo_client::run(args).await?,
             Command::Miner(args) => roles::miner::run(args).await?,

@@ -3,6 +3,7 @@
 
 pub mod axonite;
 pub mod echo;
+pub mod profile;
 pub mod protection;
 
 use crate::cpu::CpuError;

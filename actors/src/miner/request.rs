@@ -14,7 +14,8 @@ use axonite::protocol::codec::{decode_envelope, encode_frame};
 use axonite::protocol::{FrameError, FrameType, RequestHead, ResponseHead, StatusCode, StreamEnd};
 use axonite::service::{Refusal, Work};
 use axonite::transport::{
-    ReadFrameError, read_frame, read_header, read_payload, write_frame, write_payload_frame,
+    ReadFrameError, read_frame, read_header, read_payload, write_frame, write_head_and_payload,
+    write_payload_frame,
 };
 use futures_util::FutureExt;
 use tokio::sync::oneshot;
@@ -345,14 +346,12 @@ async fn write_response(
     let Ok(frame) = encode_frame(FrameType::ResponseHead, &head) else {
         return;
     };
-    if write_frame(send, &frame).await.is_err() {
-        return;
-    }
-    if let Some(body) = body
-        && write_payload_frame(send, FrameType::Body, &body)
-            .await
-            .is_err()
-    {
+    // Head and body in one write: they leave together.
+    let written = match body {
+        Some(body) => write_head_and_payload(send, &frame, FrameType::Body, body.into()).await,
+        None => write_frame(send, &frame).await,
+    };
+    if written.is_err() {
         return;
     }
     finish_delivered(send).await;

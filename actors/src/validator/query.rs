@@ -7,8 +7,9 @@ use axonite::StatusCode;
 use axonite::protocol::codec::{decode_body, decode_envelope, encode_frame};
 use axonite::protocol::{FrameError, FrameType, Limits, RequestHead, ResponseHead, StreamEnd};
 use axonite::transport::{
-    ReadFrameError, read_frame, read_header, read_payload, write_frame, write_payload_frame,
+    ReadFrameError, read_frame, read_header, read_payload, write_head_and_payload,
 };
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use super::QueryError;
@@ -38,7 +39,7 @@ pub(crate) async fn send_request(
     synapse: &str,
     request_id: u64,
     timeout: Duration,
-    body: &[u8],
+    body: &Bytes,
 ) -> Result<(quinn::SendStream, quinn::RecvStream), QueryError> {
     let (mut send, recv) = conn
         .open_bi()
@@ -51,10 +52,8 @@ pub(crate) async fn send_request(
     };
     let frame = encode_frame(FrameType::RequestHead, &head)
         .map_err(|e| QueryError::Encode(e.to_string()))?;
-    write_frame(&mut send, &frame)
-        .await
-        .map_err(QueryError::Connection)?;
-    write_payload_frame(&mut send, FrameType::Body, body)
+    // Head and body in one write: they leave together.
+    write_head_and_payload(&mut send, &frame, FrameType::Body, body.clone())
         .await
         .map_err(QueryError::Connection)?;
     let _ = send.finish();

@@ -1,5 +1,7 @@
 //! Reading and writing frames on QUIC streams, with limits checked before allocation.
 
+use bytes::Bytes;
+
 use crate::protocol::{FrameError, FrameHeader, FrameType};
 
 /// Why a frame could not be read.
@@ -68,6 +70,26 @@ pub async fn read_payload(
 /// Writes an already-framed buffer (see [`crate::protocol::codec::encode_frame`]).
 pub async fn write_frame(send: &mut quinn::SendStream, frame: &[u8]) -> Result<(), String> {
     send.write_all(frame).await.map_err(|e| e.to_string())
+}
+
+/// Writes an encoded frame (a request or response head) and then `payload` as a frame of
+/// type `ty`, in one write: quinn then usually sends them in the same packets instead of
+/// one packet per write. `payload` is handed over without a copy.
+pub async fn write_head_and_payload(
+    send: &mut quinn::SendStream,
+    head_frame: &[u8],
+    ty: FrameType,
+    payload: Bytes,
+) -> Result<(), String> {
+    let len = u32::try_from(payload.len())
+        .map_err(|_| format!("payload of {} bytes does not fit in a frame", payload.len()))?;
+    let mut first = Vec::with_capacity(head_frame.len() + FrameHeader::LEN);
+    first.extend_from_slice(head_frame);
+    first.extend_from_slice(&FrameHeader::encode(ty, len));
+    let mut chunks = [Bytes::from(first), payload];
+    send.write_all_chunks(&mut chunks)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Writes a frame header and then `payload`, without copying the payload into a new buffer.

@@ -1,0 +1,108 @@
+//! `profile`: one system's server and client in this one process, a fixed number of
+//! sequential echoes, nothing else. Made to run under a profiler, where instruction counts
+//! (valgrind's callgrind) are repeatable on a noisy machine:
+//!
+//! ```text
+//! valgrind --tool=callgrind --callgrind-out-file=/tmp/axonite.cg \
+//!     target/release/axonite-bench profile --system axonite --requests 5000
+//! callgrind_annotate /tmp/axonite.cg | head -60
+//! ```
+//!
+//! Run the same with `--system quinn` (the ceiling) and `--system btlightning` and compare
+//! instructions per request: (total − the run with `--requests 0`) / requests.
+
+use std::time::Instant;
+
+use axonite::Keypair;
+use axonite_actors::Miner;
+
+use super::ScenarioError;
+use crate::echo::{BenchEcho, EchoHandler};
+use crate::peers::btl::BtlServer;
+use crate::peers::quinn_echo::QuinnServer;
+use crate::peers::{EchoClient, System, Target};
+
+/// Arguments of the `profile` scenario.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProfileArgs {
+    /// The system to run.
+    #[arg(long, value_enum, default_value = "axonite")]
+    pub system: System,
+    /// Sequential echoes after one warm-up echo.
+    #[arg(long, default_value_t = 5_000)]
+    pub requests: u64,
+    /// Payload size in bytes.
+    #[arg(long, default_value_t = 1_024)]
+    pub payload: usize,
+}
+
+/// A server of any system, stopped when done.
+enum Server {
+    Axonite(Box<Miner>),
+    Btlightning(BtlServer),
+    Quinn(QuinnServer),
+}
+
+/// Runs the scenario and prints requests, wall time and time per request.
+pub async fn run(args: ProfileArgs) -> Result<(), ScenarioError> {
+    let listen = "127.0.0.1:0"
+        .parse()
+        .map_err(|e| ScenarioError::Usage(format!("{e}")))?;
+    let (server, target) = match args.system {
+        System::Axonite => {
+            let miner = Miner::builder(Keypair::generate())
+                .netuid(crate::roles::miner::NETUID)
+                .listen(listen)
+                .handler::<BenchEcho, _>(EchoHandler)
+                .start()
+                .await
+                .map_err(|e| ScenarioError::Usage(format!("miner: {e}")))?;
+            let target = Target {
+                addr: miner.local_addr(),
+                key: miner.hotkey().to_ss58(),
+            };
+            (Server::Axonite(Box::new(miner)), target)
+        }
+        System::Btlightning => {
+            let (server, target) = BtlServer::start(listen)
+                .await
+                .map_err(ScenarioError::Usage)?;
+            (Server::Btlightning(server), target)
+        }
+        System::Quinn => {
+            let (server, target) = QuinnServer::start(listen).map_err(ScenarioError::Usage)?;
+            (Server::Quinn(server), target)
+        }
+    };
+    let client = EchoClient::connect(args.system, &target)
+        .await
+        .map_err(|e| ScenarioError::Usage(format!("connect: {e}")))?;
+    let request = BenchEcho {
+        payload: vec![0xA5; args.payload],
+    };
+    client
+        .echo(&request)
+        .await
+        .map_err(|e| ScenarioError::Usage(format!("warm-up echo: {e}")))?;
+    let started = Instant::now();
+    let mut failed = 0u64;
+    for _ in 0..args.requests {
+        failed += u64::from(client.echo(&request).await.is_err());
+    }
+    let elapsed = started.elapsed();
+    client.close().await;
+    match server {
+        Server::Axonite(miner) => miner.shutdown(std::time::Duration::from_secs(2)).await,
+        Server::Btlightning(server) => server.stop().await,
+        Server::Quinn(server) => server.stop().await,
+    }
+    let per = elapsed.as_secs_f64() * 1e6 / args.requests.max(1) as f64;
+    println!(
+        "{}: {} echoes of {} B in {:.3} s ({per:.1} µs each), {failed} failed",
+        args.system.name(),
+        args.requests,
+        args.payload,
+        elapsed.as_secs_f64()
+    );
+    Ok(())
+}
