@@ -1,0 +1,111 @@
+//! The generated miner and validator against each other over QUIC on 127.0.0.1, in one
+//! process, each test bounded in time.
+
+use std::time::Duration;
+
+use axonite::{Admission, Handler, HandlerError, Keypair, Peer, RequestContext};
+use axonite_actors::{Miner, Validator};
+use miner::SubnetMiner;
+use protocol::{Answer, Challenge, NETUID};
+use validator::{Schedule, run, run_round};
+
+const BOUND: Duration = Duration::from_secs(30);
+
+/// Challenges the miner answered 200.
+fn served(miner: &Miner) -> u64 {
+    miner
+        .stats()
+        .requests
+        .get("Challenge")
+        .map_or(0, |counts| counts.ok)
+}
+
+async fn start_miner() -> Miner {
+    miner::builder(
+        Keypair::generate(),
+        NETUID,
+        "127.0.0.1:0".parse().expect("loopback address"),
+        SubnetMiner::new(),
+    )
+    .start()
+    .await
+    .expect("miner starts")
+}
+
+async fn start_validator() -> Validator {
+    Validator::builder(Keypair::generate())
+        .netuid(NETUID)
+        .bind("127.0.0.1:0".parse().expect("loopback address"))
+        .start()
+        .await
+        .expect("validator starts")
+}
+
+/// A miner that answers, but wrongly: its score must be 0.
+struct WrongMiner;
+impl Admission<Challenge> for WrongMiner {}
+impl Handler<Challenge> for WrongMiner {
+    async fn forward(&self, _: &RequestContext, req: Challenge) -> Result<Answer, HandlerError> {
+        Ok(Answer { text: req.prompt })
+    }
+}
+
+#[tokio::test]
+async fn the_validator_scores_right_wrong_and_missing_answers() {
+    tokio::time::timeout(BOUND, async {
+        let good = start_miner().await;
+        let wrong = Miner::builder(Keypair::generate())
+            .netuid(NETUID)
+            .listen("127.0.0.1:0".parse().expect("loopback address"))
+            .handler::<Challenge, _>(WrongMiner)
+            .start()
+            .await
+            .expect("wrong miner starts");
+        // Nobody listens there: a UDP port we bound and released.
+        let absent = {
+            let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+            Peer::new(
+                Keypair::generate().hotkey(),
+                socket.local_addr().expect("addr"),
+            )
+        };
+        let validator = start_validator().await;
+
+        let miners = [good.peer(), wrong.peer(), absent];
+        let scores = run_round(&validator, &miners, 0, Duration::from_secs(2)).await;
+        assert_eq!(scores, vec![(0, 1.0), (1, 0.0), (2, 0.0)]);
+        assert_eq!(served(&good), 1);
+
+        validator.shutdown().await;
+        good.shutdown(Duration::from_secs(1)).await;
+        wrong.shutdown(Duration::from_secs(1)).await;
+    })
+    .await
+    .expect("test finished in time");
+}
+
+#[tokio::test]
+async fn the_loop_runs_rounds_until_stopped_and_hands_over_the_scores() {
+    tokio::time::timeout(BOUND, async {
+        let miner = start_miner().await;
+        let validator = start_validator().await;
+        let schedule = Schedule {
+            interval: Duration::from_millis(50),
+            timeout: Duration::from_secs(2),
+        };
+        // Stop once the miner answered three challenges.
+        let report = run(&validator, &[miner.peer()], schedule, async {
+            while served(&miner) < 3 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        assert!(report.rounds >= 2, "{report:?}");
+        assert_eq!(report.last_scores, vec![(0, 1.0)]);
+
+        validator.shutdown().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await
+    .expect("test finished in time");
+}
