@@ -1,9 +1,10 @@
-//! `keygen`: prints the SS58 address of the hotkey at `--wallet.*`, creating it first when
+//! `keygen` (`cargo run -p miner --bin keygen`): prints the SS58 address of the hotkey at `--wallet.*`, creating it first when
 //! there is none, so that a miner and a validator can run locally without btcli.
 //!
 //! The hotkey file is the SDK's plaintext format (readable by btcli and the Python SDK), mode
 //! 0600. Anyone who can read it controls the hotkey: use it for local runs and tests, and
-//! btcli for keys that hold value.
+//! btcli for keys that hold value. It lives in the miner's package so that building it
+//! builds the dependencies exactly as the miner needs them, not a second variant of them.
 
 use std::process::ExitCode;
 
