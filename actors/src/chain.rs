@@ -30,6 +30,7 @@ use axonite::service::BoxFuture;
 use tokio::sync::Mutex;
 
 use crate::metagraph::MetagraphSource;
+use crate::progress::waiting_for;
 use crate::weights::WeightsSubmitter;
 
 /// A chain endpoint that connects on first use and reconnects after transient failures.
@@ -63,7 +64,9 @@ impl ChainSource {
         if let Some(client) = slot.as_ref() {
             return Ok(client.clone());
         }
-        let client = Arc::new(ChainClient::connect_with(&self.url, self.options.clone()).await?);
+        // The URL may carry credentials: the progress lines do not name it.
+        let connect = ChainClient::connect_with(&self.url, self.options.clone());
+        let client = Arc::new(waiting_for("connecting to the chain", connect).await?);
         *slot = Some(client.clone());
         Ok(client)
     }

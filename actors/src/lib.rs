@@ -16,6 +16,7 @@ mod handshake;
 pub mod metagraph;
 pub mod metrics;
 pub mod miner;
+pub mod progress;
 pub mod rate_limit;
 mod signal;
 pub mod supervisor;

@@ -82,6 +82,7 @@ use listener::Listener;
 use report::Reporter;
 
 use crate::metrics::MetricsServer;
+use crate::progress::waiting_for;
 use shared::{MinerShared, Route};
 
 /// Why a miner could not start.
@@ -284,7 +285,8 @@ impl MinerBuilder {
                 port => port,
             };
             let axon = AxonInfo::axonite(external.ip(), port);
-            serve(chain, &self.keypair, config.handshake.netuid, axon)
+            let serving = serve(chain, &self.keypair, config.handshake.netuid, axon);
+            waiting_for("serving the axon on chain", serving)
                 .await
                 .map_err(MinerError::Serve)?;
         }

@@ -91,6 +91,9 @@ impl Actor for MetagraphMonitor {
         myself: ActorRef<MonitorMsg>,
         args: MonitorArgs,
     ) -> Result<MonitorState, ActorProcessingErr> {
+        if args.handle.current().is_none() {
+            tracing::info!(netuid = args.config.netuid, "syncing the metagraph...");
+        }
         myself.send_message(MonitorMsg::Sync)?;
         Ok(MonitorState {
             args,
@@ -122,6 +125,14 @@ impl Actor for MetagraphMonitor {
                             neurons = graph.len(),
                             "metagraph synced"
                         );
+                        if state.args.handle.current().is_none() {
+                            tracing::info!(
+                                netuid = graph.netuid(),
+                                block = graph.block(),
+                                neurons = graph.len(),
+                                "metagraph synced"
+                            );
+                        }
                         state.args.handle.publish(graph);
                         state.failures = 0;
                         state.first_failure = None;

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 
 use super::plan::{PendingReveal, Step, next_step, normalize};
 use crate::metagraph::MetagraphHandle;
+use crate::progress::waiting_for;
 use crate::supervisor::Backoff;
 use crate::task::OwnedTask;
 
@@ -321,7 +322,7 @@ impl SetterState {
         tracing::info!(netuid, ?step, uids = uids.len(), "submitting weights");
         let me = myself.clone();
         self.in_flight = Some(OwnedTask::detached(tokio::spawn(async move {
-            let result = call.await;
+            let result = waiting_for(&format!("{step:?} weights landing"), call).await;
             let _ = me.send_message(WeightsMsg::Done(Done {
                 step,
                 uids,

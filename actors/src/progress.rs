@@ -1,0 +1,93 @@
+//! Progress where a user waits (connecting to the chain, serving the axon, the first
+//! metagraph sync, weights landing), instead of silence: a line when the wait starts, a
+//! "still waiting" line every few seconds while it lasts, and a line with its duration when
+//! it ends. Plain log lines, so they read the same in a terminal, journald or JSON logs.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// How often a long wait says it is still waiting.
+const STILL_WAITING_EVERY: Duration = Duration::from_secs(5);
+
+/// Runs `fut`, reporting the wait for `what` at info level.
+pub async fn waiting_for<F: Future>(what: &str, fut: F) -> F::Output {
+    waiting_for_every(what, STILL_WAITING_EVERY, fut).await
+}
+
+async fn waiting_for_every<F: Future>(what: &str, every: Duration, fut: F) -> F::Output {
+    let started = Instant::now();
+    tracing::info!("{what}...");
+    let mut fut = std::pin::pin!(fut);
+    let mut ticks = tokio::time::interval_at(started + every, every);
+    loop {
+        tokio::select! {
+            output = &mut fut => {
+                let took = started.elapsed();
+                tracing::info!("{what}: done in {:.1} s", took.as_secs_f64());
+                return output;
+            }
+            _ = ticks.tick() => {
+                let waited = started.elapsed().as_secs();
+                tracing::info!("{what}: still waiting ({waited} s)");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Collects formatted log lines.
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_wait_says_it_started_is_still_waiting_and_ended() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .without_time()
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let wait = tokio::time::sleep(Duration::from_secs(12));
+        let answer = waiting_for_every("syncing the metagraph", Duration::from_secs(5), async {
+            wait.await;
+            42
+        })
+        .await;
+        assert_eq!(answer, 42);
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        let got: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.split_once("progress: ").map(|(_, m)| m.to_owned()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "syncing the metagraph...",
+                "syncing the metagraph: still waiting (5 s)",
+                "syncing the metagraph: still waiting (10 s)",
+                "syncing the metagraph: done in 12.0 s",
+            ],
+            "{text}"
+        );
+    }
+}
