@@ -21,4 +21,4 @@ pub(crate) use counts::StatusTally;
 pub use exposition::Exposition;
 pub use histogram::LatencyHistogram;
 pub(crate) use runtime::{metagraph_samples, restart_samples, supervisor_restarts};
-pub(crate) use server::{MetricsServer, Render};
+pub(crate) use server::{Render, SupervisorCell, endpoint};

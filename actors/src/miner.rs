@@ -81,7 +81,7 @@ use crate::supervisor::{ChildSpec, Restart, Supervisor, SupervisorArguments, Sup
 use listener::Listener;
 use report::Reporter;
 
-use crate::metrics::MetricsServer;
+use crate::metrics::SupervisorCell;
 use crate::progress::waiting_for;
 use shared::{MinerShared, Route};
 
@@ -329,19 +329,16 @@ impl MinerBuilder {
                 (Reporter, (sh.clone(), every))
             }));
         }
-        let supervisor_cell = metrics::SupervisorCell::default();
+        let supervisor_cell = SupervisorCell::default();
         let mut metrics_addr = None;
         if let Some(addr) = shared.config.metrics {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|source| MinerError::Bind { addr, source })?;
-            metrics_addr = listener.local_addr().ok();
-            let listener = Arc::new(listener);
             let render =
                 metrics::render(shared.clone(), supervisor_cell.clone(), metagraph.clone());
-            args = args.with_child(ChildSpec::from_actor("metrics", move || {
-                (MetricsServer, (listener.clone(), render.clone()))
-            }));
+            let (child, bound) = crate::metrics::endpoint(addr, render)
+                .await
+                .map_err(|source| MinerError::Bind { addr, source })?;
+            args = args.with_child(child);
+            metrics_addr = Some(bound);
         }
         let (ep, sh) = (endpoint.clone(), shared.clone());
         args = args.with_child(

@@ -64,7 +64,7 @@ pub use stats::ValidatorStats;
 use crate::metagraph::{
     MetagraphHandle, MetagraphMonitor, MetagraphSource, MonitorArgs, MonitorConfig,
 };
-use crate::metrics::MetricsServer;
+use crate::metrics::SupervisorCell;
 use crate::supervisor::{
     Backoff, ChildSpec, Restart, RestartPolicy, Supervisor, SupervisorArguments, SupervisorMsg,
 };
@@ -239,19 +239,16 @@ impl ValidatorBuilder {
             ChildSpec::from_actor("pool", move || (ConnectionPool, sh.clone()))
                 .with_restart(Restart::Transient),
         );
-        let supervisor_cell = metrics::SupervisorCell::default();
+        let supervisor_cell = SupervisorCell::default();
         let mut metrics_addr = None;
         if let Some(addr) = config.metrics {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|source| ValidatorError::Bind { addr, source })?;
-            metrics_addr = listener.local_addr().ok();
-            let listener = Arc::new(listener);
             let setter = has_weights.then(|| weights.clone());
             let render = metrics::render(shared.clone(), supervisor_cell.clone(), setter);
-            args = args.with_child(ChildSpec::from_actor("metrics", move || {
-                (MetricsServer, (listener.clone(), render.clone()))
-            }));
+            let (child, bound) = crate::metrics::endpoint(addr, render)
+                .await
+                .map_err(|source| ValidatorError::Bind { addr, source })?;
+            args = args.with_child(child);
+            metrics_addr = Some(bound);
         }
         let (supervisor, join) = Actor::spawn(None, Supervisor, args)
             .await

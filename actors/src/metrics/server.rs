@@ -2,7 +2,8 @@
 //! runtime bound at start. Requests are read under a size and time limit, a few at a time;
 //! anything but `GET /metrics` gets 404 or 405.
 
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axonite::service::BoxFuture;
@@ -11,6 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
+use crate::supervisor::{ChildSpec, SupervisorMsg};
 use crate::task::{OwnedTask, TaskEnded};
 
 /// Renders the metrics page on demand.
@@ -22,6 +24,26 @@ const MAX_REQUEST: usize = 8 * 1024;
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
 /// Scrapes served at once; more are dropped.
 const CONCURRENT: usize = 8;
+
+/// The supervisor of a runtime, known only once the tree it heads is running; a scrape
+/// asks it for restart counts.
+pub(crate) type SupervisorCell = Arc<OnceLock<ActorRef<SupervisorMsg>>>;
+
+/// Binds `addr` and returns the supervised child that serves `render` there, with the
+/// bound address (port 0 picks one). Binding here, at start, makes a taken port a start
+/// error and keeps the port across restarts of the child.
+pub(crate) async fn endpoint(
+    addr: SocketAddr,
+    render: Render,
+) -> std::io::Result<(ChildSpec, SocketAddr)> {
+    let listener = TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let listener = Arc::new(listener);
+    let child = ChildSpec::from_actor("metrics", move || {
+        (MetricsServer, (listener.clone(), render.clone()))
+    });
+    Ok((child, bound))
+}
 
 /// Serves `/metrics` from a listener bound by the runtime (so a restart of this actor keeps
 /// the port).

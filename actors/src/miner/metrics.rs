@@ -1,16 +1,12 @@
 //! A miner's Prometheus page, rendered from its counters on each scrape.
 
-use std::sync::{Arc, OnceLock};
-
-use ractor::ActorRef;
+use std::sync::Arc;
 
 use super::shared::MinerShared;
 use crate::metagraph::MetagraphHandle;
-use crate::metrics::{Exposition, Render, metagraph_samples, restart_samples, supervisor_restarts};
-use crate::supervisor::SupervisorMsg;
-
-/// The supervisor is known only once the tree it heads is running.
-pub(crate) type SupervisorCell = Arc<OnceLock<ActorRef<SupervisorMsg>>>;
+use crate::metrics::{
+    Exposition, Render, SupervisorCell, metagraph_samples, restart_samples, supervisor_restarts,
+};
 
 /// How a scrape renders this miner's page.
 pub(crate) fn render(
