@@ -37,11 +37,13 @@
 mod caller;
 mod config;
 mod connection;
+mod error;
 mod gate;
 mod listener;
 mod metrics;
 mod report;
 mod request;
+mod serve;
 mod shared;
 mod stats;
 mod strikes;
@@ -59,13 +61,14 @@ use axonite::peer::Peer;
 use axonite::protocol::CloseCode;
 use axonite::service::{self, Service};
 use axonite::synapse::{StreamingSynapse, Synapse};
-use axonite::transport::{TlsError, server_config};
+use axonite::transport::server_config;
 use axonite::{Handler, StreamHandler};
 use dashmap::DashMap;
 use governor::DefaultKeyedRateLimiter;
 use ractor::{Actor, ActorRef};
 
 pub use config::MinerConfig;
+pub use error::MinerError;
 pub use gate::ValidatorGate;
 pub use stats::{MinerStats, RequestCounts};
 
@@ -80,61 +83,11 @@ use crate::rate_limit::{RateLimitConfig, RateLimiter, RateLimits};
 use crate::supervisor::{ChildSpec, Restart, Supervisor, SupervisorArguments, SupervisorMsg};
 use listener::Listener;
 use report::Reporter;
+use serve::serve;
 
 use crate::metrics::SupervisorCell;
 use crate::progress::waiting_for;
 use shared::{MinerShared, Route};
-
-/// Why a miner could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum MinerError {
-    /// No handler was attached.
-    #[error("a miner needs at least one handler")]
-    NoHandlers,
-    /// Two handlers were attached for the same synapse name.
-    #[error("two handlers for synapse `{0}`")]
-    DuplicateSynapse(&'static str),
-    /// A socket could not be bound (the QUIC endpoint, or the metrics endpoint).
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        /// The address asked for.
-        addr: SocketAddr,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// TLS configuration failed.
-    #[error(transparent)]
-    Tls(#[from] TlsError),
-    /// The actor tree could not be started.
-    #[error("cannot start the miner's actors: {0}")]
-    Spawn(String),
-    /// Advertising the axon on chain failed.
-    #[error("cannot serve the axon on chain: {0}")]
-    Serve(String),
-}
-
-/// `serve_axon` unless the chain already shows exactly this axon for `keypair`.
-async fn serve(
-    chain: &ChainSource,
-    keypair: &Keypair,
-    netuid: u16,
-    axon: AxonInfo,
-) -> Result<(), String> {
-    let client = chain.client().await.map_err(|e| e.to_string())?;
-    let graph = client.metagraph(netuid).await.map_err(|e| e.to_string())?;
-    let current = graph.by_hotkey(&keypair.hotkey()).and_then(|n| n.axon);
-    if current.is_some_and(|c| c.socket_addr() == axon.socket_addr() && c.is_axonite()) {
-        tracing::info!(addr = %axon.socket_addr(), "axon already served on chain");
-        return Ok(());
-    }
-    let outcome = client
-        .serve_axon(keypair, netuid, &axon)
-        .await
-        .and_then(|o| o.into_result())
-        .map_err(|e| e.to_string())?;
-    tracing::info!(addr = %axon.socket_addr(), block = outcome.block_number, "axon served on chain");
-    Ok(())
-}
 
 /// The least time each step of a shutdown gets once the grace is spent.
 const TEARDOWN: Duration = Duration::from_millis(500);

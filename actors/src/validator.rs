@@ -31,6 +31,8 @@
 //! # Ok(()) }
 //! ```
 
+mod config;
+mod error;
 mod metrics;
 mod pool;
 mod query;
@@ -46,10 +48,10 @@ use std::time::Duration;
 use axonite::StatusCode;
 use axonite::identity::{Hotkey, Keypair};
 use axonite::peer::Peer;
+use axonite::protocol::CloseCode;
 use axonite::protocol::codec::encode_body;
-use axonite::protocol::{CloseCode, Limits};
 use axonite::synapse::{StreamingSynapse, Synapse};
-use axonite::transport::{TlsError, TransportSettings, client_config};
+use axonite::transport::client_config;
 use bytes::Bytes;
 use futures_util::future::join_all;
 use ractor::rpc::CallResult;
@@ -57,6 +59,8 @@ use ractor::{Actor, ActorRef};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
+pub use config::ValidatorConfig;
+pub use error::ValidatorError;
 pub use query::ChunkStream;
 pub use result::{QueryError, QueryResult};
 pub use stats::ValidatorStats;
@@ -65,79 +69,11 @@ use crate::metagraph::{
     MetagraphHandle, MetagraphMonitor, MetagraphSource, MonitorArgs, MonitorConfig,
 };
 use crate::metrics::SupervisorCell;
-use crate::supervisor::{
-    Backoff, ChildSpec, Restart, RestartPolicy, Supervisor, SupervisorArguments, SupervisorMsg,
-};
+use crate::supervisor::{ChildSpec, Restart, Supervisor, SupervisorArguments, SupervisorMsg};
 use crate::time::deadline_after;
 use crate::weights::{WeightSetter, WeightsArgs, WeightsConfig, WeightsHandle, WeightsSubmitter};
 use pool::{ConnectionPool, PoolMsg};
 use shared::ValidatorShared;
-
-/// Validator settings.
-#[derive(Debug, Clone)]
-pub struct ValidatorConfig {
-    /// The subnet, sent in every handshake.
-    pub netuid: u16,
-    /// Local UDP address. Default `0.0.0.0:0`; tests and local demos use `127.0.0.1:0`.
-    pub bind: SocketAddr,
-    /// Sizes accepted from miners.
-    pub limits: Limits,
-    /// QUIC knobs.
-    pub transport: TransportSettings,
-    /// Connect plus handshake must finish within this. Default 5 s.
-    pub connect_timeout: Duration,
-    /// After a failed connect, a miner is not retried before this backoff (per miner,
-    /// growing with consecutive failures). Default 100 ms doubling to 10 s.
-    pub reconnect_backoff: Backoff,
-    /// Restart budget of the validator's children. Default 5 within 30 s.
-    pub supervisor_policy: RestartPolicy,
-    /// When following a metagraph, dial every Axonite miner as soon as it appears (instead of
-    /// on the first query). Default true.
-    pub connect_to_metagraph: bool,
-    /// Where to serve Prometheus metrics (`GET /metrics`, plain HTTP). `None` (the
-    /// default): no endpoint. Use a loopback address unless a scraper elsewhere needs it.
-    pub metrics: Option<SocketAddr>,
-}
-
-impl Default for ValidatorConfig {
-    fn default() -> Self {
-        Self {
-            netuid: 0,
-            bind: SocketAddr::from(([0, 0, 0, 0], 0)),
-            limits: Limits::default(),
-            transport: TransportSettings::default(),
-            connect_timeout: Duration::from_secs(5),
-            reconnect_backoff: Backoff::default()
-                .with_initial(Duration::from_millis(100))
-                .with_max(Duration::from_secs(10)),
-            supervisor_policy: RestartPolicy::default(),
-            connect_to_metagraph: true,
-            metrics: None,
-        }
-    }
-}
-
-/// Why a validator could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum ValidatorError {
-    /// A socket could not be bound (the QUIC endpoint, or the metrics endpoint).
-    #[error("cannot bind {addr}: {source}")]
-    Bind {
-        /// The address asked for.
-        addr: SocketAddr,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// TLS configuration failed.
-    #[error(transparent)]
-    Tls(#[from] TlsError),
-    /// The actor tree could not be started.
-    #[error("cannot start the validator's actors: {0}")]
-    Spawn(String),
-    /// A weight setter needs the metagraph (blocks, rate limits, its own uid).
-    #[error("setting weights needs a metagraph: call `metagraph` on the builder too")]
-    WeightsWithoutMetagraph,
-}
 
 /// Builds a [`Validator`].
 pub struct ValidatorBuilder {
