@@ -1,7 +1,7 @@
 //! Progress where a user waits (connecting to the chain, serving the axon, the first
 //! metagraph sync, weights landing), instead of silence: a line when the wait starts, a
 //! "still waiting" line every few seconds while it lasts, and a line with its duration when
-//! it ends. Plain log lines, so they read the same in a terminal, journald or JSON logs.
+//! it ends ("done", or "failed": the caller reports the error itself). Plain log lines, so they read the same in a terminal, journald or JSON logs.
 
 use std::future::Future;
 use std::time::Duration;
@@ -12,11 +12,17 @@ use tokio::time::Instant;
 const STILL_WAITING_EVERY: Duration = Duration::from_secs(5);
 
 /// Runs `fut`, reporting the wait for `what` at info level.
-pub async fn waiting_for<F: Future>(what: &str, fut: F) -> F::Output {
+pub async fn waiting_for<T, E, F>(what: &str, fut: F) -> Result<T, E>
+where
+    F: Future<Output = Result<T, E>>,
+{
     waiting_for_every(what, STILL_WAITING_EVERY, fut).await
 }
 
-async fn waiting_for_every<F: Future>(what: &str, every: Duration, fut: F) -> F::Output {
+async fn waiting_for_every<T, E, F>(what: &str, every: Duration, fut: F) -> Result<T, E>
+where
+    F: Future<Output = Result<T, E>>,
+{
     let started = Instant::now();
     tracing::info!("{what}...");
     let mut fut = std::pin::pin!(fut);
@@ -24,8 +30,11 @@ async fn waiting_for_every<F: Future>(what: &str, every: Duration, fut: F) -> F:
     loop {
         tokio::select! {
             output = &mut fut => {
-                let took = started.elapsed();
-                tracing::info!("{what}: done in {:.1} s", took.as_secs_f64());
+                let took = started.elapsed().as_secs_f64();
+                match &output {
+                    Ok(_) => tracing::info!("{what}: done in {took:.1} s"),
+                    Err(_) => tracing::info!("{what}: failed after {took:.1} s"),
+                }
                 return output;
             }
             _ = ticks.tick() => {
@@ -57,8 +66,11 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_long_wait_says_it_started_is_still_waiting_and_ended() {
+    /// Runs `fut` under `waiting_for_every` (5 s) and returns its result and the progress
+    /// lines it logged.
+    async fn progress_of<T>(
+        fut: impl Future<Output = Result<T, ()>>,
+    ) -> (Result<T, ()>, Vec<String>) {
         let lines = Lines::default();
         let writer = lines.clone();
         let subscriber = tracing_subscriber::fmt()
@@ -67,18 +79,23 @@ mod tests {
             .without_time()
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
-        let wait = tokio::time::sleep(Duration::from_secs(12));
-        let answer = waiting_for_every("syncing the metagraph", Duration::from_secs(5), async {
-            wait.await;
-            42
-        })
-        .await;
-        assert_eq!(answer, 42);
+        let output = waiting_for_every("syncing the metagraph", Duration::from_secs(5), fut).await;
         let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
-        let got: Vec<String> = text
+        let got = text
             .lines()
             .filter_map(|l| l.split_once("progress: ").map(|(_, m)| m.to_owned()))
             .collect();
+        (output, got)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_wait_says_it_started_is_still_waiting_and_ended() {
+        let (answer, got) = progress_of(async {
+            tokio::time::sleep(Duration::from_secs(12)).await;
+            Ok(42)
+        })
+        .await;
+        assert_eq!(answer, Ok(42));
         assert_eq!(
             got,
             [
@@ -86,8 +103,24 @@ mod tests {
                 "syncing the metagraph: still waiting (5 s)",
                 "syncing the metagraph: still waiting (10 s)",
                 "syncing the metagraph: done in 12.0 s",
-            ],
-            "{text}"
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_that_fails_does_not_say_done() {
+        let (answer, got) = progress_of(async {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            Err::<u8, ()>(())
+        })
+        .await;
+        assert_eq!(answer, Err(()));
+        assert_eq!(
+            got,
+            [
+                "syncing the metagraph...",
+                "syncing the metagraph: failed after 2.0 s",
+            ]
         );
     }
 }

@@ -14,7 +14,15 @@ pub(crate) async fn serve(
 ) -> Result<(), String> {
     let client = chain.client().await.map_err(|e| e.to_string())?;
     let graph = client.metagraph(netuid).await.map_err(|e| e.to_string())?;
-    let current = graph.by_hotkey(&keypair.hotkey()).and_then(|n| n.axon);
+    let hotkey = keypair.hotkey();
+    // The pallet would refuse the extrinsic too, but with a module error name; say what to do.
+    let Some(neuron) = graph.by_hotkey(&hotkey) else {
+        return Err(format!(
+            "hotkey {hotkey} is not registered on netuid {netuid}; register it first \
+             (btcli subnets register --netuid {netuid})"
+        ));
+    };
+    let current = neuron.axon;
     if current.is_some_and(|c| c.socket_addr() == axon.socket_addr() && c.is_axonite()) {
         tracing::info!(addr = %axon.socket_addr(), "axon already served on chain");
         return Ok(());

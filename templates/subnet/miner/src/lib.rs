@@ -1,16 +1,20 @@
 //! The miner of {{project-name}}: the handler that answers [`Challenge`]s, and the Axonite
 //! miner that serves it.
 //!
-//! The binary (`src/main.rs`) reads the command line and the wallet and calls [`builder`];
-//! the tests call the same function with a generated key on `127.0.0.1:0`.
+//! The binary (`src/main.rs`) reads the command line and the wallet and calls [`builder`]
+//! (and [`on_chain`] unless `--offline`); the tests call the same functions with generated
+//! keys on `127.0.0.1`.
 //!
 //! [`Challenge`]: protocol::Challenge
 
 mod handler;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axonite::Keypair;
+use axonite_actors::chain::ChainSource;
+use axonite_actors::metagraph::MonitorConfig;
 use axonite_actors::{Miner, MinerBuilder};
 use protocol::Challenge;
 
@@ -18,7 +22,7 @@ pub use handler::{SubnetMiner, solve};
 
 /// A miner proving `keypair`'s hotkey on `netuid`, listening on `listen` (UDP, QUIC) and
 /// answering [`Challenge`] with `handler`. Add `.metrics(addr)` and, to follow a chain,
-/// `.metagraph(..)` and `.serve_axon(..)` before `.start()`.
+/// [`on_chain`], before `.start()`.
 pub fn builder(
     keypair: Keypair,
     netuid: u16,
@@ -29,4 +33,19 @@ pub fn builder(
         .netuid(netuid)
         .listen(listen)
         .handler::<Challenge, _>(handler)
+}
+
+/// Follows `chain`: only validators registered on the subnet with a validator permit get in
+/// (the metagraph, read per `monitor`, also gives the blacklist and priority their stake), and
+/// the miner advertises `external` on chain with `serve_axon` when it starts (port 0: the
+/// bound port). Starting fails if the hotkey is not registered on the subnet.
+pub fn on_chain(
+    builder: MinerBuilder,
+    chain: Arc<ChainSource>,
+    monitor: MonitorConfig,
+    external: SocketAddr,
+) -> MinerBuilder {
+    builder
+        .metagraph(chain.clone(), monitor)
+        .serve_axon(chain, external)
 }

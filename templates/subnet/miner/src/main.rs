@@ -1,14 +1,20 @@
 //! `miner`: serves {{project-name}} with a wallet's hotkey until SIGINT or SIGTERM, then lets
-//! the requests in flight finish and exits 0.
+//! the requests in flight finish and exits 0. It follows the chain (`--subtensor.*`): it
+//! advertises its axon there and admits only the subnet's validators; `--offline` serves
+//! without a chain.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
+use axonite::chain::ChainOptions;
+use axonite_actors::chain::ChainSource;
+use axonite_actors::metagraph::MonitorConfig;
 use axonite_actors::shutdown_signal;
-use axonite_cli::{Layered, MinerArgs};
+use axonite_cli::{AxonArgs, Layered, MinerArgs};
 use clap::Parser;
-use miner::SubnetMiner;
+use miner::{SubnetMiner, on_chain};
 
 /// The miner of {{project-name}}.
 #[derive(Parser)]
@@ -49,6 +55,31 @@ struct Cli {
         help_heading = "Subnet"
     )]
     grace_secs: u64,
+
+    /// Serve without a chain: admit every validator, advertise nothing (local testing)
+    #[arg(
+        id = "offline",
+        long = "offline",
+        env = "AXONITE_OFFLINE",
+        help_heading = "Subnet"
+    )]
+    offline: bool,
+}
+
+/// The address to advertise on chain: `--axon.external_ip` (or `--axon.ip` when it names one
+/// address) with `--axon.external_port` (or `--axon.port`; 0 advertises the bound port).
+fn advertised(axon: &AxonArgs) -> Result<SocketAddr, String> {
+    let ip = axon
+        .external_ip
+        .or_else(|| (!axon.ip.is_unspecified()).then_some(axon.ip))
+        .ok_or_else(|| {
+            format!(
+                "--axon.ip {} is not an address validators can dial: set --axon.external_ip \
+                 to this machine's public address (or use --offline)",
+                axon.ip
+            )
+        })?;
+    Ok(SocketAddr::new(ip, axon.external_port.unwrap_or(axon.port)))
 }
 
 fn non_negative(value: &str) -> Result<f64, String> {
@@ -80,6 +111,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let external = if cli.offline {
+        None
+    } else {
+        Some(advertised(&cli.miner.axon)?)
+    };
     let keypair = cli.miner.wallet.load_hotkey()?;
     let netuid = cli.miner.netuid;
     let handler = SubnetMiner::new().with_min_stake(cli.min_stake);
@@ -87,12 +123,20 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(addr) = cli.metrics {
         builder = builder.metrics(addr);
     }
+    if let Some(external) = external {
+        let subtensor = &cli.miner.subtensor;
+        let chain = Arc::new(ChainSource::new(
+            subtensor.endpoint(),
+            ChainOptions::default(),
+        ));
+        builder = on_chain(builder, chain, MonitorConfig::new(netuid), external);
+    }
     let miner = builder.start().await?;
-    // Static mode: validators dial this address directly; see the README to follow a chain.
     tracing::info!(
         netuid,
         peer = %miner.peer(),
-        "miner serving (not on a chain); stop with Ctrl-C"
+        on_chain = !cli.offline,
+        "miner serving; stop with Ctrl-C"
     );
     if let Some(addr) = miner.metrics_addr() {
         tracing::info!(%addr, "metrics at GET /metrics");
@@ -127,6 +171,24 @@ mod tests {
         let cli = parse(&[]).unwrap();
         assert_eq!(cli.miner.netuid, protocol::NETUID);
         assert_eq!(parse(&["--netuid", "3"]).unwrap().miner.netuid, 3);
+    }
+
+    #[test]
+    fn the_advertised_address_needs_a_dialable_ip() {
+        let cli = parse(&["--axon.port", "8091"]).unwrap();
+        let err = advertised(&cli.miner.axon).unwrap_err();
+        assert!(err.contains("--axon.external_ip"), "{err}");
+        let cli = parse(&["--axon.port", "8091", "--axon.external_ip", "203.0.113.7"]).unwrap();
+        assert_eq!(
+            advertised(&cli.miner.axon),
+            Ok("203.0.113.7:8091".parse().unwrap())
+        );
+        let cli = parse(&["--axon.ip", "127.0.0.2", "--axon.port", "0"]).unwrap();
+        assert_eq!(
+            advertised(&cli.miner.axon),
+            Ok("127.0.0.2:0".parse().unwrap())
+        );
+        assert!(parse(&["--offline"]).unwrap().offline);
     }
 
     #[test]

@@ -1,15 +1,21 @@
 //! `validator`: queries {{project-name}}'s miners every `--query.interval` seconds, scores
-//! the answers and hands the scores to the weight setter, until SIGINT or SIGTERM.
+//! the answers and sets them as weights on chain, until SIGINT or SIGTERM. With `--miners`
+//! it queries a fixed list instead, without a chain, and sets no weights.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axonite::Peer;
+use axonite::chain::ChainOptions;
+use axonite_actors::chain::ChainSource;
+use axonite_actors::metagraph::MonitorConfig;
+use axonite_actors::weights::WeightsConfig;
 use axonite_actors::{Validator, shutdown_signal};
-use axonite_cli::{Layered, ValidatorArgs};
+use axonite_cli::{Layered, SubtensorArgs, ValidatorArgs};
 use clap::Parser;
-use validator::{Schedule, check_peers, parse_peer, run as run_rounds};
+use validator::{Miners, Schedule, check_peers, on_chain, parse_peer, run as run_rounds};
 
 /// The validator of {{project-name}}.
 #[derive(Parser)]
@@ -18,8 +24,8 @@ struct Cli {
     #[command(flatten)]
     validator: ValidatorArgs,
 
-    /// Miners to query, comma-separated: <hotkey>@<ip:port>,... (static peers; the uid of a
-    /// miner is its position in this list)
+    /// Query these miners instead of the chain's, comma-separated: <hotkey>@<ip:port>,...
+    /// (no chain, no weights; a miner's uid is its position in this list)
     #[arg(
         id = "miners",
         long = "miners",
@@ -27,7 +33,6 @@ struct Cli {
         value_name = "HOTKEY@ADDR,...",
         value_delimiter = ',',
         value_parser = parse_peer,
-        required = true,
         help_heading = "Subnet"
     )]
     miners: Vec<Peer>,
@@ -81,18 +86,37 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     check_peers(&cli.miners)?;
     let keypair = cli.validator.wallet.load_hotkey()?;
     let netuid = cli.validator.netuid;
-    // Without a chain there is no weight setter: scores are kept, not submitted. The README's
-    // next steps add `.metagraph(..)` and `.weights(..)`.
-    let validator = Validator::builder(keypair)
+    let mut builder = Validator::builder(keypair.clone())
         .netuid(netuid)
-        .bind(SocketAddr::from(([0, 0, 0, 0], 0)))
-        .start()
-        .await?;
+        .bind(SocketAddr::from(([0, 0, 0, 0], 0)));
+    let miners = if cli.miners.is_empty() {
+        let subtensor = &cli.validator.subtensor;
+        let chain = Arc::new(ChainSource::new(
+            subtensor.endpoint(),
+            ChainOptions::default(),
+        ));
+        tracing::info!(netuid, chain = %chain_name(subtensor), "following the chain");
+        builder = on_chain(
+            builder,
+            chain,
+            keypair,
+            MonitorConfig::new(netuid),
+            WeightsConfig::new(netuid),
+        );
+        Miners::Metagraph
+    } else {
+        // Without a chain there is no weight setter: scores are kept, not submitted.
+        tracing::info!(
+            miners = cli.miners.len(),
+            "static miners, no chain: no weights are set"
+        );
+        Miners::Static(cli.miners)
+    };
+    let validator = builder.start().await?;
     tracing::info!(
         netuid,
         hotkey = %validator.hotkey(),
-        miners = cli.miners.len(),
-        "validator started (static miners, no chain); stop with Ctrl-C"
+        "validator started; stop with Ctrl-C"
     );
     let schedule = Schedule {
         interval: Duration::from_secs(cli.interval_secs),
@@ -102,10 +126,19 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         let signal = shutdown_signal().await;
         tracing::info!(%signal, "stopping");
     };
-    let report = run_rounds(&validator, &cli.miners, schedule, stop).await;
+    let report = run_rounds(&validator, &miners, schedule, stop).await;
     validator.shutdown().await;
     tracing::info!(rounds = report.rounds, "stopped");
     Ok(())
+}
+
+/// The chain to name in logs: the network, or just "--subtensor.chain_endpoint" (a node URL
+/// can carry an API key).
+fn chain_name(subtensor: &SubtensorArgs) -> String {
+    match subtensor.chain_endpoint {
+        Some(_) => "--subtensor.chain_endpoint".to_owned(),
+        None => subtensor.network.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -141,6 +174,21 @@ mod tests {
     fn a_bad_miner_entry_is_an_error_naming_the_flag() {
         let err = parse(&["--miners", "nonsense"]).err().unwrap();
         assert!(err.to_string().contains("--miners"), "{err}");
-        assert!(parse(&[]).is_err(), "--miners is required");
+    }
+
+    #[test]
+    fn without_miners_the_validator_follows_the_chain() {
+        let cli = parse(&["--subtensor.network", "local"]).unwrap();
+        assert!(cli.miners.is_empty());
+        assert_eq!(cli.validator.subtensor.endpoint(), "ws://127.0.0.1:9944");
+        let secret = parse(&[
+            "--subtensor.chain_endpoint",
+            "wss://node.example/?key=s3cret",
+        ])
+        .unwrap();
+        assert_eq!(
+            chain_name(&secret.validator.subtensor),
+            "--subtensor.chain_endpoint"
+        );
     }
 }

@@ -7,7 +7,7 @@ use axonite::{Admission, Handler, HandlerError, Keypair, Peer, RequestContext};
 use axonite_actors::{Miner, Validator};
 use miner::SubnetMiner;
 use protocol::{Answer, Challenge, NETUID};
-use validator::{Schedule, run, run_round};
+use validator::{Miners, Schedule, run, run_round};
 
 const BOUND: Duration = Duration::from_secs(30);
 
@@ -71,9 +71,9 @@ async fn the_validator_scores_right_wrong_and_missing_answers() {
         };
         let validator = start_validator().await;
 
-        let miners = [good.peer(), wrong.peer(), absent];
+        let miners = [(0, good.peer()), (4, wrong.peer()), (9, absent)];
         let scores = run_round(&validator, &miners, 0, Duration::from_secs(2)).await;
-        assert_eq!(scores, vec![(0, 1.0), (1, 0.0), (2, 0.0)]);
+        assert_eq!(scores, vec![(0, 1.0), (4, 0.0), (9, 0.0)]);
         assert_eq!(served(&good), 1);
 
         validator.shutdown().await;
@@ -94,7 +94,8 @@ async fn the_loop_runs_rounds_until_stopped_and_hands_over_the_scores() {
             timeout: Duration::from_secs(2),
         };
         // Stop once the miner answered three challenges.
-        let report = run(&validator, &[miner.peer()], schedule, async {
+        let miners = Miners::Static(vec![miner.peer()]);
+        let report = run(&validator, &miners, schedule, async {
             while served(&miner) < 3 {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
@@ -105,6 +106,27 @@ async fn the_loop_runs_rounds_until_stopped_and_hands_over_the_scores() {
 
         validator.shutdown().await;
         miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await
+    .expect("test finished in time");
+}
+
+#[tokio::test]
+async fn a_validator_without_a_metagraph_skips_rounds_and_sets_nothing() {
+    tokio::time::timeout(BOUND, async {
+        let validator = start_validator().await;
+        let schedule = Schedule {
+            interval: Duration::from_millis(20),
+            timeout: Duration::from_secs(1),
+        };
+        assert_eq!(Miners::Metagraph.current(&validator), None);
+        let report = run(&validator, &Miners::Metagraph, schedule, async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        })
+        .await;
+        assert_eq!(report.rounds, 0, "{report:?}");
+        assert!(report.last_scores.is_empty());
+        validator.shutdown().await;
     })
     .await
     .expect("test finished in time");
