@@ -431,7 +431,8 @@ impl Children {
             if failed {
                 tracing::warn!(%supervisor, %child, %reason, "temporary child failed; not restarted");
             } else {
-                tracing::info!(%supervisor, %child, %reason, "child stopped cleanly; not restarted");
+                // Normal (workers at shutdown, finished tasks): not worth a line per child at info.
+                tracing::debug!(%supervisor, %child, %reason, "child stopped cleanly; not restarted");
             }
             return Ok(());
         }
