@@ -22,6 +22,7 @@ pub mod directory;
 pub mod handler;
 pub mod handshake;
 pub mod identity;
+pub mod legacy;
 pub mod metagraph;
 pub mod peer;
 pub mod protocol;

@@ -1,0 +1,64 @@
+//! The axon's checks of a legacy request, in order: freshness, body hash, signature, nonce.
+
+use std::sync::Mutex;
+
+use super::LegacyError;
+use super::body_hash::verify_body_hash;
+use super::freshness::{FreshnessConfig, NonceTable};
+use super::headers::LegacyRequest;
+use super::signature::verify_request_signature;
+use crate::identity::Hotkey;
+
+/// Authenticates legacy requests addressed to one axon hotkey. Shared by all connections of
+/// a server: the nonce table sits behind a mutex held only for a map lookup.
+#[derive(Debug)]
+pub struct LegacyVerifier {
+    own: Hotkey,
+    config: FreshnessConfig,
+    table: Mutex<NonceTable>,
+}
+
+/// Default capacity of the nonce table: (hotkey, uuid) pairs seen within the horizon.
+pub const DEFAULT_NONCE_CAPACITY: usize = 65_536;
+
+impl LegacyVerifier {
+    /// A verifier for the axon whose hotkey is `own`, remembering at most `capacity`
+    /// (hotkey, uuid) pairs.
+    pub fn new(own: Hotkey, config: FreshnessConfig, capacity: usize) -> Self {
+        Self {
+            own,
+            table: Mutex::new(NonceTable::new(capacity, &config)),
+            config,
+        }
+    }
+
+    /// Checks `request` with its raw `body` at time `now_ns` (ns since the Unix epoch):
+    /// the nonce is in the window (401), the body hashes to `computed_body_hash` over the
+    /// synapse's `hashed_fields` (400), the signature verifies for this axon (401), and the
+    /// nonce is newer than the last one from this (hotkey, uuid) (401). Only a request that
+    /// passes everything is recorded.
+    pub fn verify(
+        &self,
+        request: &LegacyRequest,
+        body: &[u8],
+        hashed_fields: &[&str],
+        now_ns: u64,
+    ) -> Result<(), LegacyError> {
+        let d = &request.dendrite;
+        self.config.check(d.nonce, request.timeout, now_ns)?;
+        verify_body_hash(body, hashed_fields, &request.computed_body_hash)?;
+        verify_request_signature(request, &self.own)?;
+        self.table
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .accept(d.hotkey, &d.uuid, d.nonce, now_ns)
+    }
+}
+
+/// Nanoseconds since the Unix epoch now, the unit of legacy nonces (0 if the clock is set
+/// before 1970).
+pub fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
