@@ -11,12 +11,15 @@
 //! - [`LegacyVerifier`] checks freshness on **every** request ([`FreshnessConfig`]), the body
 //!   hash (a mismatch is 400, the SDK answers 500), the signature ([`signing_message`]) and
 //!   that nonces increase per (hotkey, uuid) in a bounded, pruned [`NonceTable`];
-//! - [`sign_request`] signs as a dendrite does, for a legacy client.
+//! - [`sign_request`] signs as a dendrite does, for a legacy client;
+//! - [`BtAuthVerifier`] and [`btauth_sign`] implement btauth/1, bittensor 11's signed HTTP
+//!   requests (`bittensor.http_auth`), with freshness and a bounded replay cache.
 //!
 //! Every refusal is a [`LegacyError`] whose [`status`](LegacyError::status) is what the axon
-//! answers (400, 401, 404, 503).
+//! answers (400, 401, 404, 503); a btauth refusal is a [`BtAuthError`].
 
 mod body_hash;
+mod btauth;
 mod error;
 mod freshness;
 mod headers;
@@ -25,10 +28,17 @@ mod signature;
 mod verify;
 
 #[cfg(test)]
+mod btauth_vectors;
+#[cfg(test)]
 mod sdk_vectors;
 
 pub use body_hash::{
     EMPTY_BODY_HASH, body_hash, body_hash_of, body_hash_of_dict, verify_body_hash,
+};
+pub use btauth::{
+    BTAUTH_PROTOCOL, BTAUTH_VERSION, BtAuthCaller, BtAuthConfig, BtAuthError, BtAuthVerifier,
+    HEADER_CRYPTO, HEADER_HOTKEY, HEADER_NONCE, HEADER_RECEIVER, HEADER_SIGNATURE, HEADER_VERSION,
+    btauth_payload, btauth_sign,
 };
 pub use error::LegacyError;
 pub use freshness::{FreshnessConfig, NonceTable};

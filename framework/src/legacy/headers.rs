@@ -40,6 +40,36 @@ impl Default for HeaderLimits {
     }
 }
 
+impl HeaderLimits {
+    /// Checks the count and sizes of `headers` against these limits, before any parsing.
+    pub fn check<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        headers: &[(N, V)],
+    ) -> Result<(), LegacyError> {
+        if headers.len() > self.max_headers {
+            return Err(LegacyError::TooManyHeaders {
+                limit: self.max_headers,
+            });
+        }
+        let mut total = 0usize;
+        for (name, value) in headers {
+            let (n, v) = (name.as_ref().len(), value.as_ref().len());
+            if n > self.max_header_len || v > self.max_header_len {
+                return Err(LegacyError::HeadersTooLarge {
+                    limit: self.max_header_len,
+                });
+            }
+            total = total.saturating_add(n).saturating_add(v);
+        }
+        if total > self.max_total {
+            return Err(LegacyError::HeadersTooLarge {
+                limit: self.max_total,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// What the dendrite says about itself (`bt_header_dendrite_*`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DendriteHeaders {
@@ -120,7 +150,7 @@ impl LegacyRequest {
         N: AsRef<str>,
         V: AsRef<str>,
     {
-        check_limits(headers, limits)?;
+        limits.check(headers)?;
         let mut fields = Fields::default();
         let mut input_objects = Vec::new();
         for (name, value) in headers {
@@ -137,33 +167,6 @@ impl LegacyRequest {
         }
         fields.into_request(synapse, input_objects)
     }
-}
-
-fn check_limits<N: AsRef<str>, V: AsRef<str>>(
-    headers: &[(N, V)],
-    limits: &HeaderLimits,
-) -> Result<(), LegacyError> {
-    if headers.len() > limits.max_headers {
-        return Err(LegacyError::TooManyHeaders {
-            limit: limits.max_headers,
-        });
-    }
-    let mut total = 0usize;
-    for (name, value) in headers {
-        let (n, v) = (name.as_ref().len(), value.as_ref().len());
-        if n > limits.max_header_len || v > limits.max_header_len {
-            return Err(LegacyError::HeadersTooLarge {
-                limit: limits.max_header_len,
-            });
-        }
-        total = total.saturating_add(n).saturating_add(v);
-    }
-    if total > limits.max_total {
-        return Err(LegacyError::HeadersTooLarge {
-            limit: limits.max_total,
-        });
-    }
-    Ok(())
 }
 
 fn decode_input_object(value: &str) -> Result<serde_json::Value, LegacyError> {
