@@ -13,7 +13,9 @@
 //!   that nonces increase per (hotkey, uuid) in a bounded, pruned [`NonceTable`];
 //! - [`sign_request`] signs as a dendrite does, for a legacy client;
 //! - [`BtAuthVerifier`] and [`btauth_sign`] implement btauth/1, bittensor 11's signed HTTP
-//!   requests (`bittensor.http_auth`), with freshness and a bounded replay cache.
+//!   requests (`bittensor.http_auth`), with freshness and a bounded replay cache;
+//! - [`LegacyResponse`] builds what the axon answers: `bt_header_axon_*` headers and the
+//!   synapse JSON on success, `{"message": ...}` on error, as the SDK's dendrite reads them.
 //!
 //! Every refusal is a [`LegacyError`] whose [`status`](LegacyError::status) is what the axon
 //! answers (400, 401, 404, 503); a btauth refusal is a [`BtAuthError`].
@@ -24,6 +26,7 @@ mod error;
 mod freshness;
 mod headers;
 mod python_str;
+mod response;
 mod signature;
 mod verify;
 
@@ -47,5 +50,6 @@ pub use headers::{
     synapse_name_from_path,
 };
 pub use python_str::{PyValue, python_float_repr, python_str_repr};
+pub use response::{LegacyResponse, MAX_STATUS_MESSAGE, TerminalInfo, response_headers};
 pub use signature::{sign_request, signing_message, verify_request_signature};
 pub use verify::{DEFAULT_NONCE_CAPACITY, LegacyVerifier, now_ns};

@@ -223,3 +223,98 @@ fn legacy_rust_signed_request_verifies_like_an_sdk_one() {
             .expect("rust-signed request verifies");
     }
 }
+
+/// The headers a response vector has, minus the sizes and hash the dendrite ignores.
+fn sdk_headers(response: &Value) -> Vec<(String, String)> {
+    let headers: Vec<(String, String)> =
+        serde_json::from_value(response["headers"].clone()).expect("header pairs");
+    headers
+        .into_iter()
+        .filter(|(n, _)| {
+            !matches!(
+                n.as_str(),
+                "content-length" | "header_size" | "total_size" | "computed_body_hash"
+            )
+        })
+        .collect()
+}
+
+fn sorted(mut h: Vec<(String, String)>) -> Vec<(String, String)> {
+    h.sort();
+    h
+}
+
+#[test]
+fn legacy_success_response_matches_the_sdk_axon() {
+    let v = vectors();
+    let sdk = &v["responses"][0];
+    assert_eq!(sdk["status"], 200);
+    let sdk_body: serde_json::Map<String, Value> =
+        serde_json::from_str(text(sdk, "body")).expect("object");
+    let mut axon: TerminalInfo = serde_json::from_value(sdk_body["axon"].clone()).expect("axon");
+    let dendrite: TerminalInfo =
+        serde_json::from_value(sdk_body["dendrite"].clone()).expect("dendrite");
+    // The handler's view: the request without the axon's answer, and the fields it set.
+    let mut request = sdk_body.clone();
+    request.insert("axon".into(), Value::Null);
+    request.insert("prompt".into(), Value::from("before"));
+    let request = serde_json::to_vec(&request).expect("json");
+    let mut fields = serde_json::Map::new();
+    fields.insert("prompt".into(), sdk_body["prompt"].clone());
+    axon.status_code = None;
+    axon.status_message = None;
+
+    let ours = LegacyResponse::success("Hashed", Some(12.0), &request, fields, axon, &dendrite)
+        .expect("response");
+    assert_eq!(ours.status, crate::protocol::StatusCode::OK);
+    assert_eq!(sorted(ours.headers), sorted(sdk_headers(sdk)));
+    let ours: Value = serde_json::from_slice(&ours.body).expect("json");
+    assert_eq!(ours, Value::Object(sdk_body));
+}
+
+#[test]
+fn legacy_error_response_matches_the_sdk_axon() {
+    let v = vectors();
+    let sdk = &v["responses"][1];
+    let message = "Not Verified with error: bad";
+    let axon = TerminalInfo {
+        hotkey: Some(bob().to_ss58()),
+        ..TerminalInfo::default()
+    };
+    let ours = LegacyResponse::error(
+        crate::protocol::StatusCode(401),
+        message,
+        "Plain",
+        Some(12.0),
+        axon,
+        &TerminalInfo::default(),
+    );
+    assert_eq!(Some(u64::from(ours.status.0)), sdk["status"].as_u64());
+    assert_eq!(
+        String::from_utf8(ours.body).expect("utf-8"),
+        text(sdk, "body")
+    );
+    assert_eq!(sorted(ours.headers), sorted(sdk_headers(sdk)));
+}
+
+#[test]
+fn legacy_refusals_become_sdk_shaped_errors() {
+    let r = LegacyResponse::refused(
+        &LegacyError::BodyHashMismatch,
+        "Hashed",
+        None,
+        TerminalInfo::default(),
+        &TerminalInfo::default(),
+    );
+    assert_eq!(r.status.0, 400);
+    let body: Value = serde_json::from_slice(&r.body).expect("json");
+    assert_eq!(body["message"], LegacyError::BodyHashMismatch.to_string());
+    assert!(
+        r.headers
+            .contains(&("bt_header_axon_status_code".into(), "400".into()))
+    );
+    assert!(
+        r.headers
+            .contains(&("content-type".into(), "application/json".into()))
+    );
+}
