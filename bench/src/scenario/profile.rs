@@ -10,6 +10,9 @@
 //!
 //! Run the same with `--system quinn` (the ceiling) and `--system btlightning` and compare
 //! instructions per request: (total − the run with `--requests 0`) / requests.
+//!
+//! `--connects N` adds N fresh clients after the echoes (client start, connect, handshake,
+//! one echo, close), for the cost of a connection: (total − the run without) / N.
 
 use std::time::Instant;
 
@@ -34,6 +37,9 @@ pub struct ProfileArgs {
     /// Payload size in bytes.
     #[arg(long, default_value_t = 1_024)]
     pub payload: usize,
+    /// Fresh clients after the echoes, each connecting, echoing once and closing.
+    #[arg(long, default_value_t = 0)]
+    pub connects: u64,
 }
 
 /// A server of any system, stopped when done.
@@ -91,6 +97,15 @@ pub async fn run(args: ProfileArgs) -> Result<(), ScenarioError> {
     }
     let elapsed = started.elapsed();
     client.close().await;
+    let connects_started = Instant::now();
+    for _ in 0..args.connects {
+        let fresh = EchoClient::connect(args.system, &target)
+            .await
+            .map_err(|e| ScenarioError::Usage(format!("connect: {e}")))?;
+        failed += u64::from(fresh.echo(&request).await.is_err());
+        fresh.close().await;
+    }
+    let connects_elapsed = connects_started.elapsed();
     match server {
         Server::Axonite(miner) => miner.shutdown(std::time::Duration::from_secs(2)).await,
         Server::Btlightning(server) => server.stop().await,
@@ -104,5 +119,14 @@ pub async fn run(args: ProfileArgs) -> Result<(), ScenarioError> {
         args.payload,
         elapsed.as_secs_f64()
     );
+    if args.connects > 0 {
+        let per = connects_elapsed.as_secs_f64() * 1e3 / args.connects as f64;
+        println!(
+            "{}: {} fresh clients in {:.3} s ({per:.2} ms each)",
+            args.system.name(),
+            args.connects,
+            connects_elapsed.as_secs_f64()
+        );
+    }
     Ok(())
 }
