@@ -7,7 +7,7 @@ use axonite::handshake::{
 use axonite::identity::{Hotkey, Keypair};
 use axonite::protocol::codec::{decode_envelope, encode_frame};
 use axonite::protocol::{CloseCode, FrameType, HandshakeRequest, HandshakeResponse, Limits};
-use axonite::transport::{ReadFrameError, read_frame, session_binding, write_frame};
+use axonite::transport::{ReadFrameError, read_end, read_frame, session_binding, write_frame};
 use serde::de::DeserializeOwned;
 
 /// Why a handshake did not complete.
@@ -37,18 +37,22 @@ impl HandshakeFailure {
     }
 }
 
-/// Reads one handshake frame of type `ty` under the handshake size limit and decodes it.
+/// Reads one handshake frame of type `ty` under the handshake size limit, then the end of the
+/// stream (the frame is the only one: reading the FIN spares the peer a STOP_SENDING), and
+/// decodes it.
 async fn read_envelope<T: DeserializeOwned>(
     recv: &mut quinn::RecvStream,
     ty: FrameType,
     limits: &Limits,
 ) -> Result<T, HandshakeFailure> {
+    let failure = |e| match e {
+        ReadFrameError::Stream(msg) => HandshakeFailure::Connection(msg),
+        other => HandshakeFailure::Protocol(other.to_string()),
+    };
     let (_, payload) = read_frame(recv, &[ty], limits.max_handshake_frame)
         .await
-        .map_err(|e| match e {
-            ReadFrameError::Stream(msg) => HandshakeFailure::Connection(msg),
-            other => HandshakeFailure::Protocol(other.to_string()),
-        })?;
+        .map_err(failure)?;
+    read_end(recv).await.map_err(failure)?;
     decode_envelope(&payload).map_err(|e| HandshakeFailure::Protocol(e.to_string()))
 }
 

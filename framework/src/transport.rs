@@ -10,8 +10,8 @@ mod settings;
 mod tls;
 
 pub use io::{
-    ReadFrameError, read_frame, read_header, read_payload, write_frame, write_head_and_payload,
-    write_payload_frame,
+    ReadFrameError, read_end, read_frame, read_header, read_payload, write_frame,
+    write_head_and_payload, write_payload_frame,
 };
 pub use settings::TransportSettings;
 pub use tls::{TlsError, client_config, client_config_with_alpn, server_config, session_binding};

@@ -318,6 +318,11 @@ async fn malformed_request_frames_are_400_and_the_connection_survives() {
         let mut truncated_body = head.clone();
         truncated_body.extend_from_slice(&FrameHeader::encode(FrameType::Body, 100));
         truncated_body.extend_from_slice(&[0x90; 10]);
+        // A request ends with its body frame; anything after it breaks the protocol.
+        let mut trailing = head.clone();
+        trailing.extend_from_slice(&FrameHeader::encode(FrameType::Body, body.len() as u32));
+        trailing.extend_from_slice(&body);
+        trailing.push(0x90);
 
         for (what, bytes) in [
             ("unknown frame type", unknown_type),
@@ -325,6 +330,7 @@ async fn malformed_request_frames_are_400_and_the_connection_survives() {
             ("head without body", head_only),
             ("chunk frame instead of body", chunk_for_body),
             ("truncated body", truncated_body),
+            ("bytes after the body", trailing),
         ] {
             let mut recv = raw.send_raw_request(&bytes).await;
             let reply = read_response(&mut recv).await;

@@ -532,6 +532,26 @@ async fn garbage_before_the_handshake_is_a_protocol_violation() {
 }
 
 #[tokio::test]
+async fn bytes_after_the_handshake_frame_are_a_protocol_violation() {
+    bounded(60, async {
+        let miner = echo_miner().await;
+        let raw = RawConnection::connect(miner.local_addr()).await.unwrap();
+        // An honest, correctly signed request, but not the stream's only frame.
+        let request = raw.handshake_request(&Keypair::generate(), miner.hotkey());
+        let mut bytes = encode_frame(FrameType::HandshakeRequest, &request).unwrap();
+        bytes.push(0);
+        let _streams = raw.send_handshake_bytes(&bytes, true).await.unwrap();
+        let reason = raw.expect_closed_with(CloseCode::ProtocolViolation).await;
+        assert!(reason.contains("bytes after the last frame"), "{reason}");
+        assert_eq!(miner.stats().handshakes_ok, 0);
+        raw.close().await;
+        miner_still_serves(&miner).await;
+        miner.shutdown(Duration::from_secs(2)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn wrong_alpn_fails_tls_and_the_miner_keeps_serving() {
     bounded(60, async {
         let miner = echo_miner().await;

@@ -1,6 +1,6 @@
 //! One request stream on the miner, as a short pipeline of named steps:
 //! read head (400/413) → route (404) → rate limit (429) → read body under the synapse's
-//! limit (413) → admit:
+//! limit (413) and the stream's end (400 on trailing bytes) → admit:
 //! decode, verify, blacklist, priority (400/401/403) → queue (503) → handler under the
 //! deadline (408/500) → respond.
 
@@ -14,8 +14,8 @@ use axonite::protocol::codec::{decode_envelope, encode_frame};
 use axonite::protocol::{FrameError, FrameType, RequestHead, ResponseHead, StatusCode, StreamEnd};
 use axonite::service::{Refusal, Work};
 use axonite::transport::{
-    ReadFrameError, read_frame, read_header, read_payload, write_frame, write_head_and_payload,
-    write_payload_frame,
+    ReadFrameError, read_end, read_frame, read_header, read_payload, write_frame,
+    write_head_and_payload, write_payload_frame,
 };
 use futures_util::FutureExt;
 use tokio::sync::oneshot;
@@ -221,6 +221,8 @@ async fn read_request<'s>(
         .await
         .map_err(read_refusal)?;
     let body = read_payload(recv, header).await.map_err(read_refusal)?;
+    // The FIN ends a request: reading it spares the validator a STOP_SENDING.
+    read_end(recv).await.map_err(read_refusal)?;
     let head = Head {
         request_id: head.request_id,
         timeout_ms: head.timeout_ms,

@@ -7,7 +7,7 @@ use axonite::StatusCode;
 use axonite::protocol::codec::{decode_body, decode_envelope, encode_frame};
 use axonite::protocol::{FrameError, FrameType, Limits, RequestHead, ResponseHead, StreamEnd};
 use axonite::transport::{
-    ReadFrameError, read_frame, read_header, read_payload, write_head_and_payload,
+    ReadFrameError, read_end, read_frame, read_header, read_payload, write_head_and_payload,
 };
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
@@ -77,6 +77,8 @@ pub(crate) async fn read_response<R: DeserializeOwned>(
     let process_time = Some(Duration::from_micros(head.process_time_us));
     let status = StatusCode(head.status);
     if !status.is_success() {
+        // The status is the answer; the end is read only so the stream closes quietly.
+        let _ = read_end(recv).await;
         let message = head.message.into_owned();
         return (process_time, Err(QueryError::Status { status, message }));
     }
@@ -84,6 +86,10 @@ pub(crate) async fn read_response<R: DeserializeOwned>(
         Ok((_, body)) => body,
         Err(e) => return (process_time, Err(read_error(e))),
     };
+    // Reading the FIN spares the miner a STOP_SENDING (a datagram per request).
+    if let Err(e) = read_end(recv).await {
+        return (process_time, Err(read_error(e)));
+    }
     let decoded = decode_body::<R>(&body, limits.max_decode_depth)
         .map_err(|e| QueryError::Decode(e.to_string()));
     (process_time, decoded)
@@ -140,6 +146,12 @@ impl<T: DeserializeOwned> ChunkStream<T> {
         self.done = true;
         let end: StreamEnd<'_> =
             decode_envelope(&payload).map_err(|e| QueryError::Protocol(e.to_string()))?;
+        // The end frame is the last: read the FIN so the stream closes without STOP_SENDING.
+        match tokio::time::timeout_at(self.deadline, read_end(&mut self.recv)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(read_error(e)),
+            Err(_) => return Err(QueryError::Timeout),
+        }
         let status = StatusCode(end.status);
         if !status.is_success() {
             return Err(QueryError::Status {

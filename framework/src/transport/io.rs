@@ -16,6 +16,9 @@ pub enum ReadFrameError {
     /// The stream ended in the middle of a frame.
     #[error("stream ended inside a frame")]
     Truncated,
+    /// Bytes followed the frame that should have been the stream's last.
+    #[error("bytes after the last frame of the stream")]
+    Trailing,
     /// The stream or connection failed.
     #[error("stream error: {0}")]
     Stream(String),
@@ -64,6 +67,20 @@ pub async fn read_payload(
         Ok(()) => Ok(payload),
         Err(quinn::ReadExactError::FinishedEarly(_)) => Err(ReadFrameError::Truncated),
         Err(quinn::ReadExactError::ReadError(e)) => Err(ReadFrameError::Stream(e.to_string())),
+    }
+}
+
+/// Reads the end of a stream whose last frame was read: waits for the peer's FIN and refuses
+/// any further byte ([`ReadFrameError::Trailing`]).
+///
+/// A quinn receive stream dropped before its FIN was read sends STOP_SENDING to the peer: one
+/// more frame, usually one more datagram and its acknowledgement, per request. The FIN
+/// normally arrives in the same packet as the last frame, so this rarely waits.
+pub async fn read_end(recv: &mut quinn::RecvStream) -> Result<(), ReadFrameError> {
+    match recv.read_chunk(1, true).await {
+        Ok(None) => Ok(()),
+        Ok(Some(_)) => Err(ReadFrameError::Trailing),
+        Err(e) => Err(ReadFrameError::Stream(e.to_string())),
     }
 }
 
