@@ -97,15 +97,17 @@ pub async fn run(args: ProfileArgs) -> Result<(), ScenarioError> {
     }
     let elapsed = started.elapsed();
     client.close().await;
-    let connects_started = Instant::now();
+    // Timed like the echo scenario's connection setup: connect and first echo, not the close.
+    let mut connects_elapsed = std::time::Duration::ZERO;
     for _ in 0..args.connects {
+        let started = Instant::now();
         let fresh = EchoClient::connect(args.system, &target)
             .await
             .map_err(|e| ScenarioError::Usage(format!("connect: {e}")))?;
         failed += u64::from(fresh.echo(&request).await.is_err());
+        connects_elapsed += started.elapsed();
         fresh.close().await;
     }
-    let connects_elapsed = connects_started.elapsed();
     match server {
         Server::Axonite(miner) => miner.shutdown(std::time::Duration::from_secs(2)).await,
         Server::Btlightning(server) => server.stop().await,
@@ -122,7 +124,7 @@ pub async fn run(args: ProfileArgs) -> Result<(), ScenarioError> {
     if args.connects > 0 {
         let per = connects_elapsed.as_secs_f64() * 1e3 / args.connects as f64;
         println!(
-            "{}: {} fresh clients in {:.3} s ({per:.2} ms each)",
+            "{}: {} fresh clients, {:.3} s connecting and echoing ({per:.2} ms each)",
             args.system.name(),
             args.connects,
             connects_elapsed.as_secs_f64()
