@@ -132,8 +132,7 @@ async fn drive(args: ServerConnectionArgs) {
     let _active = ActiveSlot(shared.clone());
     stats.handshakes_ok.fetch_add(1, Ordering::Relaxed);
     tracing::debug!(%remote, %validator, "validator authenticated");
-    connection
-        .set_max_concurrent_bi_streams(shared.config.transport.max_streams_per_connection.into());
+    shared.config.transport.authenticated(&connection);
 
     let mut caller = CallerView::new(validator, remote, info, generation);
     let strikes = Arc::new(RateStrikes::new(connection.clone()));

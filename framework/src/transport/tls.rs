@@ -30,7 +30,8 @@ fn provider() -> Arc<CryptoProvider> {
 }
 
 /// A quinn server config with a fresh self-signed certificate. Before authentication only the
-/// handshake stream is allowed; the runtime raises the stream limit once the peer is proven.
+/// handshake stream and [`TransportSettings::preauth_receive_window`] bytes are allowed; the
+/// runtime lifts both with [`TransportSettings::authenticated`] once the peer is proven.
 pub fn server_config(settings: &TransportSettings) -> Result<quinn::ServerConfig, TlsError> {
     let certified = rcgen::generate_simple_self_signed(vec![super::SERVER_NAME.to_owned()])
         .map_err(|e| TlsError::Certificate(e.to_string()))?;
@@ -49,7 +50,7 @@ pub fn server_config(settings: &TransportSettings) -> Result<quinn::ServerConfig
     let quic = quinn::crypto::rustls::QuicServerConfig::try_from(tls)
         .map_err(|e| TlsError::Config(e.to_string()))?;
     let mut config = quinn::ServerConfig::with_crypto(Arc::new(quic));
-    config.transport_config(Arc::new(settings.quinn(1)));
+    config.transport_config(Arc::new(settings.quinn_server()));
     Ok(config)
 }
 
