@@ -13,9 +13,11 @@
 pub mod cpu;
 pub mod echo;
 pub mod keys;
+pub mod mem;
 pub mod peers;
 pub mod proc;
 pub mod report;
 pub mod roles;
 pub mod scenario;
 pub mod stats;
+pub mod udp;

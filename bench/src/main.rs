@@ -21,6 +21,9 @@ enum Command {
     /// Axonite, btlightning and a bare quinn echo side by side: latency, throughput,
     /// connection setup and CPU per request, for several payload sizes.
     Echo(scenario::echo::EchoArgs),
+    /// Axonite at scale: a validator fanning out to 64 and 256 miners, and the memory of
+    /// idle authenticated connections on the miner and the client.
+    Scale(scenario::scale::ScaleArgs),
     /// One system's server and client in this process, sequential echoes: for profilers
     /// (callgrind instruction counts).
     Profile(scenario::profile::ProfileArgs),
@@ -36,6 +39,15 @@ enum Command {
     /// Role: Axonite validators loading a miner (spawned by the scenarios).
     #[command(hide = true)]
     Load(roles::load::LoadArgs),
+    /// Role: many Axonite miners in one process (spawned by the scenarios).
+    #[command(hide = true)]
+    MinerHost(roles::miner_host::MinerHostArgs),
+    /// Role: one validator fanning out to many miners (spawned by the scenarios).
+    #[command(hide = true)]
+    Fanout(roles::fanout::FanoutArgs),
+    /// Role: many idle connections to one server (spawned by the scenarios).
+    #[command(hide = true)]
+    IdleClient(roles::idle_client::IdleClientArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,11 +69,15 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Protection(args) => scenario::protection::run(args).await?,
             Command::Echo(args) => scenario::echo::run(args).await?,
+            Command::Scale(args) => scenario::scale::run(args).await?,
             Command::Profile(args) => scenario::profile::run(args).await?,
             Command::EchoServer(args) => roles::echo_server::run(args).await?,
             Command::EchoClient(args) => roles::echo_client::run(args).await?,
             Command::Miner(args) => roles::miner::run(args).await?,
             Command::Load(args) => roles::load::run(args).await?,
+            Command::MinerHost(args) => roles::miner_host::run(args).await?,
+            Command::Fanout(args) => roles::fanout::run(args).await?,
+            Command::IdleClient(args) => roles::idle_client::run(args).await?,
         }
         Ok(())
     });

@@ -3,8 +3,11 @@
 
 pub mod echo_client;
 pub mod echo_server;
+pub mod fanout;
+pub mod idle_client;
 pub mod load;
 pub mod miner;
+pub mod miner_host;
 
 use std::io::Write;
 
@@ -66,6 +69,21 @@ impl Control {
             }
             if let Some(keypair) = parse_seed_line(&line) {
                 keypairs.push(keypair?);
+            }
+        }
+    }
+
+    /// Reads lines up to `END` and returns what follows `<prefix> ` on each (other lines are
+    /// skipped).
+    pub async fn values(&mut self, prefix: &'static str) -> Result<Vec<String>, RoleError> {
+        let mut values = Vec::new();
+        loop {
+            let line = self.line(END).await?;
+            if line == END {
+                return Ok(values);
+            }
+            if let Some(value) = line.strip_prefix(prefix).and_then(|r| r.strip_prefix(' ')) {
+                values.push(value.to_owned());
             }
         }
     }

@@ -5,10 +5,13 @@ pub mod axonite;
 pub mod echo;
 pub mod profile;
 pub mod protection;
+pub mod scale;
 
 use crate::cpu::CpuError;
+use crate::mem::MemError;
 use crate::proc::ProcError;
 use crate::report::ReportError;
+use crate::udp::UdpError;
 
 /// Why a scenario could not finish.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +32,12 @@ pub enum ScenarioError {
     /// CPU time could not be read.
     #[error(transparent)]
     Cpu(#[from] CpuError),
+    /// Memory could not be read.
+    #[error(transparent)]
+    Mem(#[from] MemError),
+    /// UDP drop counters could not be read.
+    #[error(transparent)]
+    Udp(#[from] UdpError),
     /// The JSON report could not be written.
     #[error(transparent)]
     Report(#[from] ReportError),

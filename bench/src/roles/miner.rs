@@ -37,6 +37,22 @@ pub struct MinerArgs {
     /// Worker actors per synapse (default: the miner's).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// Authenticated connections held at once (default: the miner's, 4,096).
+    #[arg(long)]
+    pub max_connections: Option<usize>,
+    /// Handshakes pending at once from one IP (default: the miner's, 16). Every bench client
+    /// is 127.0.0.1, so a scenario opening many connections raises it.
+    #[arg(long)]
+    pub max_pending_per_ip: Option<usize>,
+    /// No per-IP limit on new connections (the default allows 20/s, burst 100, per IP).
+    #[arg(long)]
+    pub no_connection_rate: bool,
+    /// Per-stream receive window in bytes (default: the transport's, 2 MiB).
+    #[arg(long)]
+    pub stream_window: Option<u32>,
+    /// Request streams allowed per authenticated connection (default: the transport's, 256).
+    #[arg(long)]
+    pub max_streams: Option<u32>,
 }
 
 fn parse_validator(s: &str) -> Result<(Hotkey, f64), String> {
@@ -87,6 +103,21 @@ pub async fn run(args: MinerArgs) -> Result<(), RoleError> {
             }
             if let Some(workers) = args.workers {
                 c.workers_per_synapse = workers;
+            }
+            if let Some(max) = args.max_connections {
+                c.max_connections = max;
+            }
+            if let Some(max) = args.max_pending_per_ip {
+                c.max_pending_per_ip = max;
+            }
+            if args.no_connection_rate {
+                c.connection_rate_per_ip = None;
+            }
+            if let Some(window) = args.stream_window {
+                c.transport.stream_receive_window = window;
+            }
+            if let Some(streams) = args.max_streams {
+                c.transport.max_streams_per_connection = streams;
             }
         })
         .handler::<BenchEcho, _>(EchoHandler);
