@@ -61,7 +61,7 @@ use axonite::peer::Peer;
 use axonite::protocol::CloseCode;
 use axonite::service::{self, Service};
 use axonite::synapse::{StreamingSynapse, Synapse};
-use axonite::transport::server_config;
+use axonite::transport::{bind_endpoint, server_config};
 use axonite::{Handler, StreamHandler};
 use dashmap::DashMap;
 use governor::DefaultKeyedRateLimiter;
@@ -223,9 +223,11 @@ impl MinerBuilder {
         }
         let server = server_config(&config.transport)?;
         let endpoint =
-            quinn::Endpoint::server(server, config.listen).map_err(|source| MinerError::Bind {
-                addr: config.listen,
-                source,
+            bind_endpoint(config.listen, &config.transport, Some(server)).map_err(|source| {
+                MinerError::Bind {
+                    addr: config.listen,
+                    source,
+                }
             })?;
         let local_addr = endpoint.local_addr().map_err(|source| MinerError::Bind {
             addr: config.listen,

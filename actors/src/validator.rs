@@ -51,7 +51,7 @@ use axonite::peer::Peer;
 use axonite::protocol::CloseCode;
 use axonite::protocol::codec::encode_body;
 use axonite::synapse::{StreamingSynapse, Synapse};
-use axonite::transport::client_config;
+use axonite::transport::{bind_endpoint, client_config};
 use bytes::Bytes;
 use futures_util::future::join_all;
 use ractor::rpc::CallResult;
@@ -137,11 +137,12 @@ impl ValidatorBuilder {
         let config = self.config;
         let hotkey = self.keypair.hotkey();
         let client = client_config(&config.transport)?;
-        let endpoint =
-            quinn::Endpoint::client(config.bind).map_err(|source| ValidatorError::Bind {
+        let endpoint = bind_endpoint(config.bind, &config.transport, None).map_err(|source| {
+            ValidatorError::Bind {
                 addr: config.bind,
                 source,
-            })?;
+            }
+        })?;
         let metagraph = self.monitor.as_ref().map(|m| m.handle.clone());
         let shared = Arc::new(ValidatorShared::new(
             self.keypair,

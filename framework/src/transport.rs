@@ -7,6 +7,7 @@
 
 mod io;
 mod settings;
+mod socket;
 mod tls;
 
 pub use io::{
@@ -14,6 +15,7 @@ pub use io::{
     write_head_and_payload, write_payload_frame,
 };
 pub use settings::TransportSettings;
+pub use socket::{bind_endpoint, bind_udp};
 pub use tls::{TlsError, client_config, client_config_with_alpn, server_config, session_binding};
 
 /// The server name a validator puts in its TLS ClientHello. Not checked: trust comes from

@@ -24,6 +24,11 @@ pub struct TransportSettings {
     /// unlimited (streams keep their own window) once the peer is proven. Must exceed the
     /// handshake frame limit. Default 64 KiB.
     pub preauth_receive_window: u32,
+    /// The UDP socket's kernel receive and send buffers, in bytes (capped by the kernel's
+    /// `net.core.rmem_max` / `wmem_max`). A validator fanning out to hundreds of miners gets
+    /// their answers in one burst: with Linux's default (208 KiB) the socket dropped
+    /// datagrams at 256 miners and QUIC had to retransmit them. Default 4 MiB.
+    pub socket_buffer: u32,
 }
 
 impl Default for TransportSettings {
@@ -34,6 +39,7 @@ impl Default for TransportSettings {
             max_streams_per_connection: 256,
             stream_receive_window: 2 * 1024 * 1024,
             preauth_receive_window: 64 * 1024,
+            socket_buffer: 4 * 1024 * 1024,
         }
     }
 }
