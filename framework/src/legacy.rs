@@ -14,6 +14,7 @@
 //! - [`sign_request`] signs as a dendrite does, for a legacy client;
 //! - [`BtAuthVerifier`] and [`btauth_sign`] implement btauth/1, bittensor 11's signed HTTP
 //!   requests (`bittensor.http_auth`), with freshness and a bounded replay cache;
+//! - [`LegacySynapse`] maps a typed synapse to the SDK's synapse JSON and back;
 //! - [`LegacyResponse`] builds what the axon answers: `bt_header_axon_*` headers and the
 //!   synapse JSON on success, `{"message": ...}` on error, as the SDK's dendrite reads them.
 //!
@@ -28,6 +29,7 @@ mod headers;
 mod python_str;
 mod response;
 mod signature;
+mod synapse;
 mod verify;
 
 #[cfg(test)]
@@ -52,4 +54,5 @@ pub use headers::{
 pub use python_str::{PyValue, python_float_repr, python_str_repr};
 pub use response::{LegacyResponse, MAX_STATUS_MESSAGE, TerminalInfo, response_headers};
 pub use signature::{sign_request, signing_message, verify_request_signature};
+pub use synapse::LegacySynapse;
 pub use verify::{DEFAULT_NONCE_CAPACITY, LegacyVerifier, now_ns};

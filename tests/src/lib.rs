@@ -3,6 +3,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod localnet;
+pub mod python;
 pub mod raw;
 use std::future::Future;
 use std::net::SocketAddr;
