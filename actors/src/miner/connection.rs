@@ -22,9 +22,10 @@ use crate::time::deadline_after;
 /// The connection actor (server side).
 pub(crate) struct ServerConnection;
 
-/// Start arguments: the not-yet-accepted connection and its pending-handshake slot.
+/// Start arguments: the connection in its TLS handshake and its pending-handshake slot.
 pub(crate) struct ServerConnectionArgs {
-    pub(crate) incoming: quinn::Incoming,
+    pub(crate) connecting: quinn::Connecting,
+    pub(crate) remote: std::net::SocketAddr,
     pub(crate) shared: Arc<MinerShared>,
     pub(crate) slot: PendingSlot,
 }
@@ -56,23 +57,14 @@ impl Actor for ServerConnection {
 
 async fn drive(args: ServerConnectionArgs) {
     let ServerConnectionArgs {
-        incoming,
+        connecting,
+        remote,
         shared,
         slot,
     } = args;
-    let remote = incoming.remote_address();
     let deadline = deadline_after(Instant::now(), shared.config.handshake_timeout);
     let stats = &shared.stats;
 
-    let connecting = match incoming.accept() {
-        Ok(connecting) => connecting,
-        Err(e) => {
-            tracing::debug!(%remote, error = %e, "connection failed before TLS");
-            stats.handshakes_failed.fetch_add(1, Ordering::Relaxed);
-            stats.handshakes_tls_failed.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-    };
     let connection = match tokio::time::timeout_at(deadline, connecting).await {
         Ok(Ok(connection)) => connection,
         Ok(Err(e)) => {

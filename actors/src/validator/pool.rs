@@ -88,23 +88,32 @@ impl Actor for ConnectionPool {
             PoolMsg::Reconcile(graph) => state.reconcile(&myself, &graph),
             PoolMsg::Connected(peer, result) => {
                 let waiting = state.pending.remove(&peer.hotkey).unwrap_or_default();
-                let result = match result {
+                match result {
                     Ok(conn) => {
                         state.failures.remove(&peer.hotkey);
+                        let old = state.shared.connections.insert(peer.hotkey, conn.clone());
+                        if let Some(old) = old {
+                            // The miner moved (new address): retire the old session.
+                            old.close(CloseCode::Normal.code().into(), b"replaced");
+                        }
+                        // Waiters get the connection before its watcher actor starts: the
+                        // actor only reacts to the close, which cannot be missed (a closed
+                        // connection's `closed()` resolves at once).
+                        for reply in waiting {
+                            let _ = reply.send(Ok(conn.clone()));
+                        }
                         let args = (peer.hotkey, conn.clone(), state.shared.clone());
-                        match Actor::spawn_linked(None, ClientConnection, args, myself.get_cell())
-                            .await
+                        if let Err(e) =
+                            Actor::spawn_linked(None, ClientConnection, args, myself.get_cell())
+                                .await
                         {
-                            Ok(_) => {
-                                let old =
-                                    state.shared.connections.insert(peer.hotkey, conn.clone());
-                                if let Some(old) = old {
-                                    // The miner moved (new address): retire the old session.
-                                    old.close(CloseCode::Normal.code().into(), b"replaced");
-                                }
-                                Ok(conn)
-                            }
-                            Err(e) => Err(QueryError::Connection(e.to_string())),
+                            tracing::error!(%peer, error = %e, "cannot watch a connection; closing it");
+                            let id = conn.stable_id();
+                            state
+                                .shared
+                                .connections
+                                .remove_if(&peer.hotkey, |_, c| c.stable_id() == id);
+                            conn.close(CloseCode::Normal.code().into(), b"internal error");
                         }
                     }
                     Err(e) => {
@@ -122,11 +131,10 @@ impl Actor for ConnectionPool {
                             ),
                         );
                         tracing::debug!(%peer, error = %e, retry_in = ?delay, "connect failed");
-                        Err(e)
+                        for reply in waiting {
+                            let _ = reply.send(Err(e.clone()));
+                        }
                     }
-                };
-                for reply in waiting {
-                    let _ = reply.send(result.clone());
                 }
             }
         }
