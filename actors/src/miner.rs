@@ -39,6 +39,7 @@ mod config;
 mod connection;
 mod error;
 mod gate;
+mod legacy;
 mod listener;
 mod metrics;
 mod report;
@@ -57,6 +58,7 @@ use std::time::{Duration, Instant};
 use axonite::directory::ValidatorDirectory;
 use axonite::handshake::HandshakeVerifier;
 use axonite::identity::{Hotkey, Keypair};
+use axonite::legacy::{BtAuthVerifier, LegacyService, LegacySynapse, LegacyVerifier, legacy_unary};
 use axonite::peer::Peer;
 use axonite::protocol::CloseCode;
 use axonite::service::{self, Service};
@@ -70,6 +72,7 @@ use ractor::{Actor, ActorRef};
 pub use config::MinerConfig;
 pub use error::MinerError;
 pub use gate::ValidatorGate;
+pub use legacy::LegacyHttpConfig;
 pub use stats::{MinerStats, RequestCounts};
 
 use axonite::metagraph::AxonInfo;
@@ -81,6 +84,7 @@ use crate::metagraph::{
 };
 use crate::rate_limit::{RateLimitConfig, RateLimiter, RateLimits};
 use crate::supervisor::{ChildSpec, Restart, Supervisor, SupervisorArguments, SupervisorMsg};
+use legacy::{LegacyListener, LegacyShared};
 use listener::Listener;
 use report::Reporter;
 use serve::serve;
@@ -97,6 +101,7 @@ pub struct MinerBuilder {
     keypair: Keypair,
     config: MinerConfig,
     services: Vec<Arc<dyn Service>>,
+    legacy: Vec<LegacyService>,
     stream_chunk_buffer: usize,
     monitor: Option<MonitorArgs>,
     serve: Option<(Arc<ChainSource>, SocketAddr)>,
@@ -186,6 +191,24 @@ impl MinerBuilder {
         self
     }
 
+    /// Attaches `handler` for synapse `S` over QUIC **and** over legacy HTTP: bittensor 10.x
+    /// dendrites POST `S` as JSON to `/<S::LEGACY_NAME>` on TCP at this miner's port number,
+    /// and btauth/1 clients may too. Both transports share `S`'s queue, admission hooks,
+    /// gate and rate limits (see [`LegacyHttpConfig`] for the HTTP limits).
+    pub fn legacy_handler<S: LegacySynapse, H: Handler<S>>(self, handler: H) -> Self {
+        self.shared_legacy_handler::<S, H>(Arc::new(handler))
+    }
+
+    /// [`MinerBuilder::legacy_handler`] with a shared handler.
+    pub fn shared_legacy_handler<S: LegacySynapse, H: Handler<S>>(
+        mut self,
+        handler: Arc<H>,
+    ) -> Self {
+        self.services.push(service::unary::<S, H>(handler.clone()));
+        self.legacy.push(legacy_unary::<S, H>(handler));
+        self
+    }
+
     /// Attaches a streaming `handler` for synapse `S`.
     pub fn stream_handler<S: StreamingSynapse, H: StreamHandler<S>>(mut self, handler: H) -> Self {
         self.services.push(service::streaming::<S, H>(
@@ -234,6 +257,12 @@ impl MinerBuilder {
             source,
         })?;
         let hotkey = self.keypair.hotkey();
+        let (tcp, legacy) =
+            match legacy_shared(self.legacy, &routes, &self.keypair, &config, local_addr)? {
+                Some((tcp, legacy)) => (Some(tcp), Some(legacy)),
+                None => (None, None),
+            };
+        let legacy_addr = legacy.as_ref().map(|l| l.local);
         if let Some((chain, external)) = &self.serve {
             let port = match external.port() {
                 0 => local_addr.port(),
@@ -262,6 +291,7 @@ impl MinerBuilder {
                 .map(|q| DefaultKeyedRateLimiter::dashmap(q.governor())),
             stats: Default::default(),
             unrouted: Default::default(),
+            legacy,
             config,
         });
 
@@ -300,6 +330,15 @@ impl MinerBuilder {
             ChildSpec::from_actor("listener", move || (Listener, (ep.clone(), sh.clone())))
                 .with_restart(Restart::Transient),
         );
+        if let Some(tcp) = tcp {
+            let sh = shared.clone();
+            args = args.with_child(
+                ChildSpec::from_actor("legacy-http", move || {
+                    (LegacyListener, (tcp.clone(), sh.clone()))
+                })
+                .with_restart(Restart::Transient),
+            );
+        }
         for (name, route) in &shared.routes {
             let (name, queue) = (*name, route.queue.clone());
             let workers = shared.config.workers_per_synapse;
@@ -322,9 +361,13 @@ impl MinerBuilder {
             .map_err(|e| MinerError::Spawn(e.to_string()))?;
         let _ = supervisor_cell.set(supervisor.clone());
         tracing::info!(%hotkey, addr = %local_addr, synapses = shared.routes.len(), "miner started");
+        if let Some(addr) = legacy_addr {
+            tracing::info!(%addr, "serving legacy HTTP (bittensor 10 dendrites, btauth/1)");
+        }
         Ok(Miner {
             hotkey,
             local_addr,
+            legacy_addr,
             endpoint,
             shared,
             supervisor,
@@ -339,6 +382,7 @@ impl MinerBuilder {
 pub struct Miner {
     hotkey: Hotkey,
     local_addr: SocketAddr,
+    legacy_addr: Option<SocketAddr>,
     endpoint: quinn::Endpoint,
     shared: Arc<MinerShared>,
     supervisor: ActorRef<SupervisorMsg>,
@@ -354,6 +398,7 @@ impl Miner {
             keypair,
             config: MinerConfig::default(),
             services: Vec::new(),
+            legacy: Vec::new(),
             stream_chunk_buffer: 16,
             monitor: None,
             serve: None,
@@ -368,6 +413,12 @@ impl Miner {
     /// The bound UDP address.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The TCP address of the legacy HTTP axon, when a legacy handler is registered (the
+    /// same IP and port number as [`Miner::local_addr`]).
+    pub fn legacy_addr(&self) -> Option<SocketAddr> {
+        self.legacy_addr
     }
 
     /// This miner as a validator's static peer.
@@ -409,6 +460,9 @@ impl Miner {
     pub async fn shutdown(self, grace: Duration) {
         let deadline = Instant::now() + grace;
         self.endpoint.set_server_config(None);
+        if let Some(legacy) = &self.shared.legacy {
+            legacy.accepting.store(false, Ordering::Release);
+        }
         for route in self.shared.routes.values() {
             route.queue.stop_accepting();
         }
@@ -454,4 +508,46 @@ impl Miner {
             tracing::warn!(%addr, "UDP port still bound after shutdown");
         }
     }
+}
+
+/// Binds the legacy HTTP port (TCP, the QUIC endpoint's IP and port number) and builds what
+/// its connections share; `None` when no legacy synapse is registered.
+fn legacy_shared(
+    services: Vec<LegacyService>,
+    routes: &HashMap<&'static str, Route>,
+    keypair: &Keypair,
+    config: &MinerConfig,
+    quic: SocketAddr,
+) -> Result<Option<(Arc<std::net::TcpListener>, LegacyShared)>, MinerError> {
+    if services.is_empty() {
+        return Ok(None);
+    }
+    let mut legacy_routes = HashMap::new();
+    for service in services {
+        let name = service.service.name();
+        if !routes.contains_key(service.synapse) {
+            return Err(MinerError::DuplicateSynapse(service.synapse));
+        }
+        if legacy_routes.insert(name, service).is_some() {
+            return Err(MinerError::DuplicateSynapse(name));
+        }
+    }
+    let tcp = std::net::TcpListener::bind(quic)
+        .map_err(|source| MinerError::Bind { addr: quic, source })?;
+    let local = tcp
+        .local_addr()
+        .map_err(|source| MinerError::Bind { addr: quic, source })?;
+    let hotkey = keypair.hotkey();
+    let legacy = &config.legacy;
+    let shared = LegacyShared {
+        routes: legacy_routes,
+        verifier: LegacyVerifier::new(hotkey, legacy.freshness, legacy.nonce_capacity),
+        btauth: BtAuthVerifier::new(hotkey, legacy.btauth),
+        local,
+        hotkey_ss58: hotkey.to_ss58(),
+        accepting: std::sync::atomic::AtomicBool::new(true),
+        connections: Default::default(),
+        connections_by_ip: DashMap::new(),
+    };
+    Ok(Some((Arc::new(tcp), shared)))
 }

@@ -23,11 +23,13 @@
 
 mod body_hash;
 mod btauth;
+mod client;
 mod error;
 mod freshness;
 mod headers;
 mod python_str;
 mod response;
+mod service;
 mod signature;
 mod synapse;
 mod verify;
@@ -45,6 +47,7 @@ pub use btauth::{
     HEADER_CRYPTO, HEADER_HOTKEY, HEADER_NONCE, HEADER_RECEIVER, HEADER_SIGNATURE, HEADER_VERSION,
     btauth_payload, btauth_sign,
 };
+pub use client::{LegacyCall, LegacyTarget, SDK_VERSION_AS_INT};
 pub use error::LegacyError;
 pub use freshness::{FreshnessConfig, NonceTable};
 pub use headers::{
@@ -53,6 +56,7 @@ pub use headers::{
 };
 pub use python_str::{PyValue, python_float_repr, python_str_repr};
 pub use response::{LegacyResponse, MAX_STATUS_MESSAGE, TerminalInfo, response_headers};
+pub use service::{LegacyService, legacy_unary};
 pub use signature::{sign_request, signing_message, verify_request_signature};
 pub use synapse::LegacySynapse;
 pub use verify::{DEFAULT_NONCE_CAPACITY, LegacyVerifier, now_ns};

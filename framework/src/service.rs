@@ -237,7 +237,7 @@ fn decode_request<S: serde::de::DeserializeOwned>(
 }
 
 /// verify (401), then blacklist (403), then priority.
-async fn admit<R: Send + Sync, A: Admission<R>>(
+pub(crate) async fn admit<R: Send + Sync, A: Admission<R>>(
     hooks: &A,
     ctx: &RequestContext,
     request: &R,

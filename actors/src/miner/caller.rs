@@ -40,7 +40,7 @@ impl CallerView {
         generation: u64,
     ) -> Self {
         Self {
-            caller: Arc::new(caller(hotkey, addr, info)),
+            caller: Arc::new(caller_from(hotkey, addr, info)),
             generation,
         }
     }
@@ -54,14 +54,15 @@ impl CallerView {
         let generation = directory.generation();
         if generation != self.generation {
             let info = admit(config, &self.caller.hotkey)?;
-            self.caller = Arc::new(caller(self.caller.hotkey, self.caller.addr, info));
+            self.caller = Arc::new(caller_from(self.caller.hotkey, self.caller.addr, info));
             self.generation = generation;
         }
         Ok(self.caller.clone())
     }
 }
 
-fn caller(hotkey: Hotkey, addr: SocketAddr, info: Option<ValidatorInfo>) -> Caller {
+/// The caller `hotkey` at `addr`, with what the directory knows of it.
+pub(crate) fn caller_from(hotkey: Hotkey, addr: SocketAddr, info: Option<ValidatorInfo>) -> Caller {
     Caller {
         hotkey,
         addr,

@@ -12,6 +12,7 @@ use axonite::protocol::Limits;
 use axonite::transport::TransportSettings;
 
 use super::gate::ValidatorGate;
+use super::legacy::LegacyHttpConfig;
 use crate::rate_limit::{Quota, RateLimitConfig};
 use crate::supervisor::{Backoff, RestartPolicy};
 
@@ -86,6 +87,9 @@ pub struct MinerConfig {
     /// Which validators may complete the handshake, judged from `directory`. Default
     /// [`ValidatorGate::OPEN`]; a miner following a chain uses [`ValidatorGate::PERMITTED`].
     pub gate: ValidatorGate,
+    /// The legacy HTTP axon (bittensor 10.x dendrites, btauth/1), served when a legacy
+    /// handler is registered.
+    pub legacy: LegacyHttpConfig,
 }
 
 impl Default for MinerConfig {
@@ -121,6 +125,7 @@ impl Default for MinerConfig {
             rate_limits: None,
             report_interval: Some(Duration::from_secs(60)),
             metrics: None,
+            legacy: LegacyHttpConfig::default(),
         }
     }
 }
@@ -152,6 +157,7 @@ impl std::fmt::Debug for MinerConfig {
             .field("rate_limits", &self.rate_limits)
             .field("report_interval", &self.report_interval)
             .field("metrics", &self.metrics)
+            .field("legacy", &self.legacy)
             .finish_non_exhaustive()
     }
 }

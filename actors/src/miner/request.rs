@@ -231,7 +231,7 @@ async fn read_request<'s>(
 }
 
 /// Waits for the worker. A dropped reply means the worker died mid-job.
-async fn await_outcome(
+pub(super) async fn await_outcome(
     outcome: oneshot::Receiver<Result<Vec<u8>, Refusal>>,
     deadline: Instant,
 ) -> Result<Vec<u8>, Refusal> {

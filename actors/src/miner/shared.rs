@@ -42,6 +42,8 @@ pub(crate) struct MinerShared {
     pub(crate) stats: Counters,
     /// Requests refused before their synapse was known.
     pub(crate) unrouted: StatusTally,
+    /// The legacy HTTP axon, when a legacy synapse is registered.
+    pub(crate) legacy: Option<super::legacy::LegacyShared>,
 }
 
 impl MinerShared {

@@ -44,14 +44,41 @@ impl LegacyVerifier {
         hashed_fields: &[&str],
         now_ns: u64,
     ) -> Result<(), LegacyError> {
+        self.verify_headers(request, now_ns)?;
+        self.accept_body(request, body, hashed_fields, now_ns)
+    }
+
+    /// The checks that need no body: the nonce is in the window (401) and the signature,
+    /// which covers the claimed `computed_body_hash`, verifies for this axon (401). A server
+    /// runs this before reading the body, so that rate limits apply to a proven hotkey and
+    /// an unauthenticated peer gets no body read; then [`accept_body`](Self::accept_body).
+    pub fn verify_headers(&self, request: &LegacyRequest, now_ns: u64) -> Result<(), LegacyError> {
+        self.config
+            .check(request.dendrite.nonce, request.timeout, now_ns)?;
+        verify_request_signature(request, &self.own)
+    }
+
+    /// The checks of the body, after [`verify_headers`](Self::verify_headers): it hashes to
+    /// the signed `computed_body_hash` over `hashed_fields` (400), and the nonce is newer
+    /// than the last one from this (hotkey, uuid) (401), which records it.
+    pub fn accept_body(
+        &self,
+        request: &LegacyRequest,
+        body: &[u8],
+        hashed_fields: &[&str],
+        now_ns: u64,
+    ) -> Result<(), LegacyError> {
         let d = &request.dendrite;
-        self.config.check(d.nonce, request.timeout, now_ns)?;
         verify_body_hash(body, hashed_fields, &request.computed_body_hash)?;
-        verify_request_signature(request, &self.own)?;
         self.table
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .accept(d.hotkey, &d.uuid, d.nonce, now_ns)
+    }
+
+    /// The hotkey requests must be addressed to.
+    pub fn own(&self) -> Hotkey {
+        self.own
     }
 }
 
