@@ -2,6 +2,7 @@
 //! keys, and a bound on every wait.
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod http;
 pub mod localnet;
 pub mod python;
 pub mod raw;
