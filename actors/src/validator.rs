@@ -33,6 +33,7 @@
 
 mod config;
 mod error;
+mod legacy;
 mod metrics;
 mod pool;
 mod query;
@@ -47,7 +48,8 @@ use std::time::Duration;
 
 use axonite::StatusCode;
 use axonite::identity::{Hotkey, Keypair};
-use axonite::peer::Peer;
+use axonite::legacy::LegacySynapse;
+use axonite::peer::{Peer, PeerProtocol};
 use axonite::protocol::CloseCode;
 use axonite::protocol::codec::encode_body;
 use axonite::synapse::{StreamingSynapse, Synapse};
@@ -273,6 +275,18 @@ impl Validator {
             .unwrap_or_default()
     }
 
+    /// The miners in the latest metagraph snapshot that serve a plain bittensor axon (a
+    /// Python axon, no Axonite marker), as legacy peers for
+    /// [`query_many_compat`](Self::query_many_compat) (empty without a snapshot).
+    pub fn legacy_miners(&self) -> Vec<Peer> {
+        self.shared
+            .metagraph
+            .as_ref()
+            .and_then(MetagraphHandle::current)
+            .map(|g| g.legacy_peers())
+            .unwrap_or_default()
+    }
+
     /// Number of open, authenticated miner connections.
     pub fn connection_count(&self) -> usize {
         self.shared.connections.len()
@@ -343,6 +357,65 @@ impl Validator {
         .await
     }
 
+    /// Queries one miner whatever it runs: an Axonite miner over QUIC, a miner running the
+    /// SDK's Python axon ([`Peer::legacy`]) over legacy HTTP, signed as a bittensor 10
+    /// dendrite signs. Results look the same either way, so scoring code does not care.
+    pub async fn query_compat<S: LegacySynapse>(
+        &self,
+        peer: &Peer,
+        request: &S,
+        timeout: Duration,
+    ) -> QueryResult<S::Response> {
+        match peer.protocol {
+            PeerProtocol::Quic => self.query_with_timeout(peer, request, timeout).await,
+            PeerProtocol::LegacyHttp => self.query_legacy(peer, request, timeout).await,
+        }
+    }
+
+    /// [`query_compat`](Self::query_compat) for every miner in `peers`, concurrently;
+    /// results come back in the order of `peers`.
+    pub async fn query_many_compat<S: LegacySynapse>(
+        &self,
+        peers: &[Peer],
+        request: &S,
+        timeout: Duration,
+    ) -> Vec<QueryResult<S::Response>> {
+        join_all(
+            peers
+                .iter()
+                .map(|peer| self.query_compat(peer, request, timeout)),
+        )
+        .await
+    }
+
+    async fn query_legacy<S: LegacySynapse>(
+        &self,
+        peer: &Peer,
+        request: &S,
+        timeout: Duration,
+    ) -> QueryResult<S::Response> {
+        let started = Instant::now();
+        let max_body = self.shared.config.limits.max_response_body;
+        let exchange =
+            self.shared
+                .legacy
+                .query(&self.shared.keypair, peer, request, timeout, max_body);
+        let (process_time, outcome) = tokio::time::timeout(timeout, exchange)
+            .await
+            .unwrap_or((None, Err(QueryError::Timeout)));
+        let latency = started.elapsed();
+        let status = outcome
+            .as_ref()
+            .map_or_else(QueryError::status, |_| StatusCode::OK);
+        self.shared.queries.record(S::NAME, status, latency);
+        QueryResult {
+            peer: *peer,
+            latency,
+            process_time,
+            outcome,
+        }
+    }
+
     /// Opens a streaming query; read chunks from the returned stream. `timeout` bounds the
     /// whole stream.
     pub async fn query_stream<S: StreamingSynapse>(
@@ -384,6 +457,11 @@ impl Validator {
         let started = Instant::now();
         let deadline = deadline_after(started, timeout);
         let exchange = async {
+            if peer.protocol == PeerProtocol::LegacyHttp {
+                return Err(QueryError::Protocol(
+                    "this miner runs a legacy HTTP axon: query it with query_compat".into(),
+                ));
+            }
             let conn = self.connection(peer, deadline).await?;
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -419,6 +497,11 @@ impl Validator {
         peer: &Peer,
         deadline: Instant,
     ) -> Result<quinn::Connection, QueryError> {
+        if peer.protocol == PeerProtocol::LegacyHttp {
+            return Err(QueryError::Protocol(
+                "this miner runs a legacy HTTP axon: it has no QUIC connection".into(),
+            ));
+        }
         if let Some(conn) = self.shared.live_connection(peer) {
             return Ok(conn);
         }

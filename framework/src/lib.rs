@@ -34,7 +34,7 @@ pub use handler::{
     Admission, Blacklist, Caller, Handler, HandlerError, RequestContext, StreamHandler,
 };
 pub use identity::{Hotkey, Keypair};
-pub use peer::Peer;
+pub use peer::{Peer, PeerProtocol};
 pub use protocol::StatusCode;
 pub use service::{ChunkSink, SinkError};
 pub use synapse::{StreamingSynapse, Synapse};

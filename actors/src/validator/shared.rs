@@ -23,6 +23,8 @@ pub(crate) struct ValidatorShared {
     pub(crate) metagraph: Option<MetagraphHandle>,
     /// Query outcomes and latencies by synapse.
     pub(crate) queries: QueryStats,
+    /// The client for miners that run the SDK's Python axon.
+    pub(crate) legacy: super::legacy::LegacyClient,
     /// The live pool actor: it registers itself on every (re)start, and queries wait for it.
     pool: watch::Sender<Option<ActorRef<PoolMsg>>>,
 }
@@ -43,6 +45,7 @@ impl ValidatorShared {
             metagraph,
             connections: DashMap::new(),
             queries: QueryStats::default(),
+            legacy: super::legacy::LegacyClient::new(),
             pool: watch::Sender::new(None),
         }
     }

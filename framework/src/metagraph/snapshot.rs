@@ -138,6 +138,22 @@ impl Metagraph {
             .filter_map(|n| n.axon.map(|a| Peer::new(n.hotkey, a.socket_addr())))
             .collect()
     }
+
+    /// The miners that serve a plain bittensor axon (HTTP, no Axonite marker) at a real
+    /// address, in uid order, as legacy peers.
+    pub fn legacy_peers(&self) -> Vec<Peer> {
+        self.neurons
+            .iter()
+            .filter(|n| !n.serves_axonite())
+            .filter_map(|n| {
+                n.axon
+                    .filter(|a| {
+                        a.is_serving() && a.port != 0 && a.axonite_protocol_version().is_none()
+                    })
+                    .map(|a| Peer::legacy(n.hotkey, a.socket_addr()))
+            })
+            .collect()
+    }
 }
 
 /// Every registered neuron is known, with its uid, stake and permit, so a miner's handlers
@@ -230,6 +246,22 @@ mod tests {
         assert_eq!(
             peers,
             [Peer::new(key(2), "127.0.0.2:9001".parse().expect("addr"))]
+        );
+    }
+
+    #[test]
+    fn served_plain_axons_become_legacy_peers_and_axonite_ones_never_do() {
+        let graph = sample();
+        // uid 0's plain axon; uid 1 (Axonite), uid 2 (never served) and uid 3 (Axonite
+        // marker, unspecified address) are not legacy peers.
+        let peers = graph.legacy_peers();
+        assert_eq!(
+            peers,
+            [Peer::legacy(key(1), "10.0.0.1:8091".parse().expect("addr"))]
+        );
+        assert_eq!(
+            peers[0].to_string(),
+            format!("{}@http://10.0.0.1:8091", key(1))
         );
     }
 
