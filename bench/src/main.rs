@@ -24,6 +24,9 @@ enum Command {
     /// Axonite at scale: a validator fanning out to 64 and 256 miners, and the memory of
     /// idle authenticated connections on the miner and the client.
     Scale(scenario::scale::ScaleArgs),
+    /// The legacy HTTP path: real bittensor 10.5.0 dendrites querying an Axonite miner's
+    /// legacy endpoint, then the SDK's own axon.
+    Legacy(scenario::legacy::LegacyArgs),
     /// One system's server and client in this process, sequential echoes: for profilers
     /// (callgrind instruction counts).
     Profile(scenario::profile::ProfileArgs),
@@ -36,6 +39,9 @@ enum Command {
     /// Role: an Axonite echo miner (spawned by the scenarios).
     #[command(hide = true)]
     Miner(roles::miner::MinerArgs),
+    /// Role: an Axonite miner serving legacy HTTP too (spawned by the scenarios).
+    #[command(hide = true)]
+    LegacyMiner(roles::legacy_miner::LegacyMinerArgs),
     /// Role: Axonite validators loading a miner (spawned by the scenarios).
     #[command(hide = true)]
     Load(roles::load::LoadArgs),
@@ -71,10 +77,12 @@ fn main() -> ExitCode {
             Command::Echo(args) => scenario::echo::run(args).await?,
             Command::Scale(args) => scenario::scale::run(args).await?,
             Command::Profile(args) => scenario::profile::run(args).await?,
+            Command::Legacy(args) => scenario::legacy::run(args).await?,
             Command::EchoServer(args) => roles::echo_server::run(args).await?,
             Command::EchoClient(args) => roles::echo_client::run(args).await?,
             Command::Miner(args) => roles::miner::run(args).await?,
             Command::Load(args) => roles::load::run(args).await?,
+            Command::LegacyMiner(args) => roles::legacy_miner::run(args).await?,
             Command::MinerHost(args) => roles::miner_host::run(args).await?,
             Command::Fanout(args) => roles::fanout::run(args).await?,
             Command::IdleClient(args) => roles::idle_client::run(args).await?,

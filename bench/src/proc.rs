@@ -62,14 +62,23 @@ pub struct RoleProcess {
 impl RoleProcess {
     /// Starts `<this exe> <role> <args...>` with piped stdin and stdout.
     pub fn spawn(role: &str, args: &[String]) -> Result<Self, ProcError> {
+        let exe = std::env::current_exe().map_err(|source| ProcError::Spawn {
+            role: role.to_owned(),
+            source,
+        })?;
+        let mut command = Command::new(exe);
+        command.arg(role).args(args);
+        Self::spawn_command(role, command)
+    }
+
+    /// Starts another program (a Python peer) as the role named `role`, under the same
+    /// rules: piped stdin and stdout, killed on drop.
+    pub fn spawn_command(role: &str, mut command: Command) -> Result<Self, ProcError> {
         let spawn_err = |source| ProcError::Spawn {
             role: role.to_owned(),
             source,
         };
-        let exe = std::env::current_exe().map_err(spawn_err)?;
-        let mut child = Command::new(exe)
-            .arg(role)
-            .args(args)
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -151,6 +160,24 @@ impl RoleProcess {
                 expected: prefix,
                 waited: within,
             })?
+    }
+
+    /// Waits up to `within` for the next stdout line (a Python peer's JSON line).
+    pub async fn next_line(&mut self, within: Duration) -> Result<String, ProcError> {
+        let role = self.role.clone();
+        match tokio::time::timeout(within, self.stdout.next_line()).await {
+            Ok(Ok(Some(line))) => Ok(line),
+            Ok(Ok(None)) => Err(ProcError::Exited {
+                role,
+                expected: "a line",
+            }),
+            Ok(Err(source)) => Err(ProcError::Io { role, source }),
+            Err(_) => Err(ProcError::Timeout {
+                role,
+                expected: "a line",
+                waited: within,
+            }),
+        }
     }
 
     /// Closes the child's stdin: its signal to stop.

@@ -5,6 +5,7 @@ pub mod echo_client;
 pub mod echo_server;
 pub mod fanout;
 pub mod idle_client;
+pub mod legacy_miner;
 pub mod load;
 pub mod miner;
 pub mod miner_host;

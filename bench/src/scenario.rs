@@ -3,6 +3,7 @@
 
 pub mod axonite;
 pub mod echo;
+pub mod legacy;
 pub mod profile;
 pub mod protection;
 pub mod scale;

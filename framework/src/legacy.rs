@@ -10,7 +10,7 @@
 //!   Python's `str()` of each value ([`PyValue`]);
 //! - [`LegacyVerifier`] checks freshness on **every** request ([`FreshnessConfig`]), the body
 //!   hash (a mismatch is 400, the SDK answers 500), the signature ([`signing_message`]) and
-//!   that nonces increase per (hotkey, uuid) in a bounded, pruned [`NonceTable`];
+//!   that each nonce is used once, in a bounded, pruned [`NonceTable`];
 //! - [`sign_request`] signs as a dendrite does, for a legacy client;
 //! - [`BtAuthVerifier`] and [`btauth_sign`] implement btauth/1, bittensor 11's signed HTTP
 //!   requests (`bittensor.http_auth`), with freshness and a bounded replay cache;

@@ -55,7 +55,7 @@ pub struct MinerArgs {
     pub max_streams: Option<u32>,
 }
 
-fn parse_validator(s: &str) -> Result<(Hotkey, f64), String> {
+pub(crate) fn parse_validator(s: &str) -> Result<(Hotkey, f64), String> {
     let (ss58, stake) = s
         .split_once('=')
         .ok_or_else(|| format!("expected <ss58>=<stake>, got `{s}`"))?;

@@ -65,11 +65,11 @@ pub enum LegacyError {
         /// How far ahead the nonce is.
         ahead_ms: u64,
     },
-    /// The nonce is not above the last one accepted from this (hotkey, uuid): a replay.
-    #[error("nonce is not newer than the last one accepted from this dendrite")]
+    /// The nonce was already accepted from this (hotkey, uuid): a replay.
+    #[error("nonce already used: a replayed request")]
     Replayed,
     /// The nonce table is full of entries still inside the window; refusing, not forgetting.
-    #[error("too many recent dendrites, try again shortly")]
+    #[error("too many recent requests to remember, try again shortly")]
     NonceTableFull,
     /// The body is not a JSON object.
     #[error("invalid body: {reason}")]

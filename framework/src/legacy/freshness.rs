@@ -1,12 +1,15 @@
 //! Freshness of legacy requests: a bounded time window on every nonce, and a bounded table of
-//! the last nonce accepted per (dendrite hotkey, uuid).
+//! the nonces accepted inside it.
 //!
-//! The SDK checks the window only for the first request of a (hotkey, uuid) and never forgets
-//! a nonce. Here every request must be inside the window, and a table entry is dropped once
-//! its last nonce is older than the widest window: any replay of it is then stale anyway.
+//! The SDK checks the window only for the first request of a (hotkey, uuid), then requires
+//! growing nonces, and never forgets one. Here every request must be inside the window, each
+//! nonce is accepted once, and a nonce is forgotten when its window closes: any replay of it
+//! is then stale anyway.
 
-use std::collections::HashMap;
+use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
+
+use sha2::{Digest as _, Sha256};
 
 use super::LegacyError;
 use crate::identity::Hotkey;
@@ -46,12 +49,7 @@ impl FreshnessConfig {
 
     /// Checks `nonce` against the window at `now_ns`, for a request with `timeout` seconds.
     pub fn check(&self, nonce: u64, timeout: Option<f64>, now_ns: u64) -> Result<(), LegacyError> {
-        let credit = timeout
-            .filter(|t| t.is_finite() && *t > 0.0)
-            .map_or(Duration::ZERO, |t| {
-                Duration::from_secs_f64(t.min(self.max_timeout_credit.as_secs_f64()))
-            });
-        let window = duration_ns(self.allowed_delta.saturating_add(credit));
+        let window = duration_ns(self.allowed_delta.saturating_add(credit(self, timeout)));
         if nonce > now_ns {
             let ahead = nonce - now_ns;
             if ahead > duration_ns(self.max_future_skew) {
@@ -72,83 +70,110 @@ fn duration_ns(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// The last nonce accepted from each (dendrite hotkey, uuid), bounded in memory.
+/// The nonces accepted recently, each remembered until it leaves its freshness window, so a
+/// replay inside the window is refused and memory stays bounded.
 ///
-/// Record a nonce only after its request's signature verified, so that unauthenticated
-/// peers cannot fill the table. When `capacity` entries are all still inside the horizon,
-/// new dendrites are refused ([`LegacyError::NonceTableFull`]) rather than old ones
-/// forgotten: forgetting would let a replay through.
+/// Unlike the SDK (whose nonces must grow per (hotkey, uuid)), order does not matter: a
+/// dendrite's concurrent requests reach a multi-threaded server in any order, and each is
+/// still accepted exactly once. Record a nonce only after its request's signature verified,
+/// so that unauthenticated peers cannot fill the table. When `capacity` nonces are all still
+/// inside their windows, new ones are refused ([`LegacyError::NonceTableFull`]) rather than
+/// old ones forgotten: forgetting would let a replay through.
 #[derive(Debug)]
 pub struct NonceTable {
-    last: HashMap<(Hotkey, String), u64>,
+    seen: HashSet<NonceKey>,
+    /// Keys in the order they were recorded, with the time they can be forgotten.
+    expiries: VecDeque<(u64, NonceKey)>,
     capacity: usize,
-    horizon_ns: u64,
-    last_prune_ns: u64,
+    config: FreshnessConfig,
 }
 
-/// A full table rescans at most this often, so a flood cannot make every request O(n).
-const FULL_RESCAN_NS: u64 = 100_000_000;
+/// (dendrite hotkey, hash of its uuid, nonce).
+type NonceKey = (Hotkey, u64, u64);
 
 impl NonceTable {
-    /// A table of at most `capacity` (hotkey, uuid) entries that forgets an entry once its
-    /// last nonce is older than `config`'s [horizon](FreshnessConfig::horizon).
+    /// A table of at most `capacity` nonces, each forgotten once `config` would refuse it
+    /// as stale anyway.
     pub fn new(capacity: usize, config: &FreshnessConfig) -> Self {
         Self {
-            last: HashMap::new(),
+            seen: HashSet::new(),
+            expiries: VecDeque::new(),
             capacity,
-            horizon_ns: duration_ns(config.horizon()),
-            last_prune_ns: 0,
+            config: *config,
         }
     }
 
-    /// Accepts `nonce` from (hotkey, uuid) if it is above the last one accepted, and records
-    /// it; otherwise [`LegacyError::Replayed`].
+    /// Accepts `nonce` from (hotkey, uuid), sent with `timeout` seconds, if it was not
+    /// accepted before, and records it; otherwise [`LegacyError::Replayed`].
     pub fn accept(
         &mut self,
         hotkey: Hotkey,
         uuid: &str,
         nonce: u64,
+        timeout: Option<f64>,
         now_ns: u64,
     ) -> Result<(), LegacyError> {
-        let full = self.last.len() >= self.capacity;
-        let due = now_ns.saturating_sub(self.last_prune_ns) >= self.horizon_ns;
-        if due || (full && now_ns.saturating_sub(self.last_prune_ns) >= FULL_RESCAN_NS) {
-            self.prune(now_ns);
+        self.prune(now_ns);
+        let key = (hotkey, uuid_hash(uuid), nonce);
+        if self.seen.contains(&key) {
+            return Err(LegacyError::Replayed);
         }
-        let key = (hotkey, uuid.to_owned());
-        let full = self.last.len() >= self.capacity;
-        match self.last.get_mut(&key) {
-            Some(last) if nonce <= *last => Err(LegacyError::Replayed),
-            Some(last) => {
-                *last = nonce;
-                Ok(())
-            }
-            None if full => Err(LegacyError::NonceTableFull),
-            None => {
-                self.last.insert(key, nonce);
-                Ok(())
-            }
+        if self.seen.len() >= self.capacity {
+            return Err(LegacyError::NonceTableFull);
         }
+        // Stale past this point (see `FreshnessConfig::check`), so no longer worth keeping.
+        let window = self
+            .config
+            .allowed_delta
+            .saturating_add(credit(&self.config, timeout));
+        self.seen.insert(key);
+        self.expiries
+            .push_back((nonce.saturating_add(duration_ns(window)), key));
+        Ok(())
     }
 
-    /// Number of remembered (hotkey, uuid) entries.
+    /// Number of remembered nonces.
     pub fn len(&self) -> usize {
-        self.last.len()
+        self.seen.len()
     }
 
     /// True when nothing is remembered.
     pub fn is_empty(&self) -> bool {
-        self.last.is_empty()
+        self.seen.is_empty()
     }
 
+    /// Forgets the nonces at the front whose window has closed. Windows differ by timeout,
+    /// so a long one can hold shorter ones behind it for at most `max_timeout_credit`; the
+    /// capacity bounds memory either way.
     fn prune(&mut self, now_ns: u64) {
-        let oldest = now_ns.saturating_sub(self.horizon_ns);
-        self.last.retain(|_, last| *last >= oldest);
-        if self.last.capacity() > 64 && self.last.len() < self.last.capacity() / 4 {
-            self.last.shrink_to(self.last.len() * 2);
+        while let Some((expiry, key)) = self.expiries.front().copied() {
+            if expiry > now_ns {
+                break;
+            }
+            self.expiries.pop_front();
+            self.seen.remove(&key);
         }
-        self.last_prune_ns = now_ns;
+        if self.seen.capacity() > 64 && self.seen.len() < self.seen.capacity() / 4 {
+            self.seen.shrink_to(self.seen.len() * 2);
+            self.expiries.shrink_to(self.expiries.len() * 2);
+        }
     }
+}
+
+/// The credit a request's `timeout` adds to the window, capped.
+fn credit(config: &FreshnessConfig, timeout: Option<f64>) -> Duration {
+    timeout
+        .filter(|t| t.is_finite() && *t > 0.0)
+        .map_or(Duration::ZERO, |t| {
+            Duration::from_secs_f64(t.min(config.max_timeout_credit.as_secs_f64()))
+        })
+}
+
+fn uuid_hash(uuid: &str) -> u64 {
+    let digest = Sha256::digest(uuid.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
 }
 
 #[cfg(test)]
@@ -186,31 +211,46 @@ mod tests {
     }
 
     #[test]
-    fn nonces_must_increase_per_hotkey_and_uuid() {
+    fn each_nonce_is_accepted_once_in_any_order() {
         let mut t = NonceTable::new(10, &FreshnessConfig::default());
-        t.accept(key(1), "u", NOW, NOW).unwrap();
-        assert_eq!(t.accept(key(1), "u", NOW, NOW), Err(LegacyError::Replayed));
+        t.accept(key(1), "u", NOW, None, NOW).unwrap();
         assert_eq!(
-            t.accept(key(1), "u", NOW - 1, NOW),
+            t.accept(key(1), "u", NOW, None, NOW),
             Err(LegacyError::Replayed)
         );
-        t.accept(key(1), "u", NOW + 1, NOW).unwrap();
-        t.accept(key(1), "v", NOW, NOW).unwrap();
-        t.accept(key(2), "u", NOW, NOW).unwrap();
+        // Concurrent requests arrive out of order: an older, unseen nonce is fine.
+        t.accept(key(1), "u", NOW - 1, None, NOW).unwrap();
+        t.accept(key(1), "u", NOW + 1, None, NOW).unwrap();
+        assert_eq!(
+            t.accept(key(1), "u", NOW - 1, None, NOW),
+            Err(LegacyError::Replayed)
+        );
+        t.accept(key(1), "v", NOW, None, NOW).unwrap();
+        t.accept(key(2), "u", NOW, None, NOW).unwrap();
+        assert_eq!(t.len(), 5);
     }
 
     #[test]
-    fn old_entries_are_pruned_and_a_full_table_fails_closed() {
+    fn nonces_are_forgotten_when_their_window_closes_and_a_full_table_fails_closed() {
         let c = FreshnessConfig::default();
         let mut t = NonceTable::new(2, &c);
-        t.accept(key(1), "u", NOW, NOW).unwrap();
-        t.accept(key(2), "u", NOW, NOW).unwrap();
+        t.accept(key(1), "u", NOW, None, NOW).unwrap();
+        t.accept(key(2), "u", NOW, Some(12.0), NOW).unwrap();
         assert_eq!(
-            t.accept(key(3), "u", NOW, NOW),
+            t.accept(key(3), "u", NOW, None, NOW),
             Err(LegacyError::NonceTableFull)
         );
-        let later = NOW + duration_ns(c.horizon()) + S;
-        t.accept(key(3), "u", later, later).unwrap();
+        // After 4 s the first nonce (no timeout) is stale and forgotten; the second (12 s
+        // timeout) is still in its window.
+        let later = NOW + 4 * S;
+        t.accept(key(3), "u", later, None, later).unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(
+            t.accept(key(2), "u", NOW, Some(12.0), later),
+            Err(LegacyError::Replayed)
+        );
+        let much_later = NOW + 20 * S;
+        t.accept(key(4), "u", much_later, None, much_later).unwrap();
         assert_eq!(t.len(), 1);
     }
 
@@ -221,20 +261,19 @@ mod tests {
             let mut t = NonceTable::new(8, &c);
             let mut now = NOW;
             for (k, u, dt) in ops {
-                now += dt * S;
-                let _ = t.accept(key(k), &u.to_string(), now, now);
+                now += dt * S / 4;
+                let _ = t.accept(key(k), &u.to_string(), now, Some(1.0), now);
                 prop_assert!(t.len() <= 8);
             }
         }
 
         #[test]
         fn a_replayed_nonce_is_never_accepted(nonces in proptest::collection::vec(0u64..50, 1..100)) {
-            let mut t = NonceTable::new(8, &FreshnessConfig::default());
-            let mut best: Option<u64> = None;
+            let mut t = NonceTable::new(1_000, &FreshnessConfig::default());
+            let mut seen = HashSet::new();
             for n in nonces {
-                let r = t.accept(key(1), "u", NOW + n, NOW);
-                prop_assert_eq!(r.is_ok(), best.is_none_or(|b| NOW + n > b));
-                if r.is_ok() { best = Some(NOW + n); }
+                let r = t.accept(key(1), "u", NOW + n, None, NOW);
+                prop_assert_eq!(r.is_ok(), seen.insert(n));
             }
         }
     }

@@ -18,12 +18,13 @@ pub struct LegacyVerifier {
     table: Mutex<NonceTable>,
 }
 
-/// Default capacity of the nonce table: (hotkey, uuid) pairs seen within the horizon.
+/// Default capacity of the nonce table: nonces inside their freshness windows (about 4,000
+/// legacy requests a second with the SDK's 12 s timeout).
 pub const DEFAULT_NONCE_CAPACITY: usize = 65_536;
 
 impl LegacyVerifier {
     /// A verifier for the axon whose hotkey is `own`, remembering at most `capacity`
-    /// (hotkey, uuid) pairs.
+    /// recent nonces.
     pub fn new(own: Hotkey, config: FreshnessConfig, capacity: usize) -> Self {
         Self {
             own,
@@ -35,7 +36,7 @@ impl LegacyVerifier {
     /// Checks `request` with its raw `body` at time `now_ns` (ns since the Unix epoch):
     /// the nonce is in the window (401), the body hashes to `computed_body_hash` over the
     /// synapse's `hashed_fields` (400), the signature verifies for this axon (401), and the
-    /// nonce is newer than the last one from this (hotkey, uuid) (401). Only a request that
+    /// nonce was not accepted before from this (hotkey, uuid) (401). Only a request that
     /// passes everything is recorded.
     pub fn verify(
         &self,
@@ -59,8 +60,8 @@ impl LegacyVerifier {
     }
 
     /// The checks of the body, after [`verify_headers`](Self::verify_headers): it hashes to
-    /// the signed `computed_body_hash` over `hashed_fields` (400), and the nonce is newer
-    /// than the last one from this (hotkey, uuid) (401), which records it.
+    /// the signed `computed_body_hash` over `hashed_fields` (400), and the nonce was not
+    /// accepted before from this (hotkey, uuid) (401), which records it.
     pub fn accept_body(
         &self,
         request: &LegacyRequest,
@@ -73,7 +74,7 @@ impl LegacyVerifier {
         self.table
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .accept(d.hotkey, &d.uuid, d.nonce, now_ns)
+            .accept(d.hotkey, &d.uuid, d.nonce, request.timeout, now_ns)
     }
 
     /// The hotkey requests must be addressed to.

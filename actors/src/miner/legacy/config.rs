@@ -24,7 +24,8 @@ pub struct LegacyHttpConfig {
     pub max_connections_per_ip: usize,
     /// The freshness window of bittensor 10.x nonces, checked on every request.
     pub freshness: FreshnessConfig,
-    /// (hotkey, uuid) pairs whose last nonce is remembered. Default 65,536.
+    /// Recent nonces remembered against replays (each until its window closes). Default
+    /// 65,536.
     pub nonce_capacity: usize,
     /// btauth/1 (bittensor 11's signed requests): freshness, replay cache, receiver binding.
     pub btauth: BtAuthConfig,
