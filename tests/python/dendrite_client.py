@@ -2,12 +2,15 @@
 
     dendrite_client.py query   --ip IP --port PORT --hotkey SS58
     dendrite_client.py attacks --ip IP --port PORT --hotkey SS58
+    dendrite_client.py concurrent --ip IP --port PORT --hotkey SS58
 
 The dendrite's key comes from the seed (hex) in AXONITE_TEST_DENDRITE_SEED. `query` sends
 Dummy and Summation with the SDK's own Dendrite and prints one JSON line per answer.
 `attacks` sends requests the SDK's dendrite would never send (built with its own
 preprocessing, then sent raw): a replay, a stale nonce, a body changed after signing, a
 signature by another key, then a good request; it prints one JSON line of statuses.
+`concurrent` sends 64 Dummy queries at once (their nonces reach the axon out of order) and
+prints how many were answered right.
 """
 
 import argparse
@@ -119,9 +122,26 @@ async def attacks(args, dendrite):
     print(json.dumps(statuses), flush=True)
 
 
+async def concurrent(args, dendrite):
+    axon = target(args)
+    answers = await asyncio.gather(
+        *(
+            dendrite.call(axon, Dummy(dummy_input=i), timeout=20, deserialize=False)
+            for i in range(64)
+        )
+    )
+    statuses = {}
+    right = 0
+    for i, answer in enumerate(answers):
+        status = str(answer.dendrite.status_code)
+        statuses[status] = statuses.get(status, 0) + 1
+        right += answer.dummy_output == 2 * i
+    print(json.dumps({"statuses": statuses, "right": right}), flush=True)
+
+
 async def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["query", "attacks"])
+    parser.add_argument("mode", choices=["query", "attacks", "concurrent"])
     parser.add_argument("--ip", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--hotkey", required=True)
@@ -130,10 +150,8 @@ async def main():
     keypair = Keypair.create_from_seed(os.environ["AXONITE_TEST_DENDRITE_SEED"])
     dendrite = bittensor.Dendrite(wallet=keypair)
     try:
-        if args.mode == "query":
-            await query(args, dendrite)
-        else:
-            await attacks(args, dendrite)
+        modes = {"query": query, "attacks": attacks, "concurrent": concurrent}
+        await modes[args.mode](args, dendrite)
     finally:
         await dendrite.aclose_session()
 

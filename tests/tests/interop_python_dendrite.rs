@@ -141,6 +141,26 @@ async fn replayed_stale_tampered_and_forged_requests_are_refused_and_the_miner_k
 
 #[tokio::test]
 #[ignore = "needs scripts/python-sdk install; scripts/test runs it"]
+async fn concurrent_queries_from_one_dendrite_are_all_answered() {
+    // Their nonces reach the miner's threads out of order; each is accepted once.
+    let dendrite = Keypair::generate();
+    let miner = legacy_miner(&dendrite).await;
+    let result = &run(
+        Sdk::V10,
+        "dendrite_client.py",
+        Some("concurrent"),
+        &miner,
+        &dendrite,
+        1,
+    )
+    .await[0];
+    assert_eq!(result["right"], 64, "{result}");
+    assert_eq!(miner.stats().requests["Dummy"].ok, 64);
+    miner.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs scripts/python-sdk install; scripts/test runs it"]
 async fn a_btauth_request_signed_by_bittensor_11_is_served_and_its_replay_refused() {
     let client = Keypair::generate();
     let miner = legacy_miner(&client).await;
