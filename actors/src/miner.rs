@@ -245,23 +245,19 @@ impl MinerBuilder {
             }
         }
         let server = server_config(&config.transport)?;
-        let endpoint =
-            bind_endpoint(config.listen, &config.transport, Some(server)).map_err(|source| {
-                MinerError::Bind {
-                    addr: config.listen,
-                    source,
-                }
-            })?;
+        let (endpoint, tcp) = bind_ports(&config, server, !self.legacy.is_empty())?;
         let local_addr = endpoint.local_addr().map_err(|source| MinerError::Bind {
             addr: config.listen,
             source,
         })?;
         let hotkey = self.keypair.hotkey();
-        let (tcp, legacy) =
-            match legacy_shared(self.legacy, &routes, &self.keypair, &config, local_addr)? {
-                Some((tcp, legacy)) => (Some(tcp), Some(legacy)),
-                None => (None, None),
-            };
+        let (tcp, legacy) = match tcp {
+            Some(tcp) => {
+                let legacy = legacy_shared(self.legacy, &routes, &self.keypair, &config, &tcp)?;
+                (Some(Arc::new(tcp)), Some(legacy))
+            }
+            None => (None, None),
+        };
         let legacy_addr = legacy.as_ref().map(|l| l.local);
         if let Some((chain, external)) = &self.serve {
             let port = match external.port() {
@@ -510,18 +506,50 @@ impl Miner {
     }
 }
 
-/// Binds the legacy HTTP port (TCP, the QUIC endpoint's IP and port number) and builds what
-/// its connections share; `None` when no legacy synapse is registered.
+/// Binds the QUIC endpoint and, when legacy HTTP is served, the TCP port of the same number.
+/// With port 0 (any free port), a UDP port whose TCP twin is taken is given up for another.
+fn bind_ports(
+    config: &MinerConfig,
+    server: quinn::ServerConfig,
+    tcp: bool,
+) -> Result<(quinn::Endpoint, Option<std::net::TcpListener>), MinerError> {
+    const ATTEMPTS: usize = 16;
+    let mut attempt = 0;
+    loop {
+        let endpoint = bind_endpoint(config.listen, &config.transport, Some(server.clone()))
+            .map_err(|source| MinerError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        if !tcp {
+            return Ok((endpoint, None));
+        }
+        let quic = endpoint.local_addr().map_err(|source| MinerError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        match std::net::TcpListener::bind(quic) {
+            Ok(listener) => return Ok((endpoint, Some(listener))),
+            Err(e)
+                if config.listen.port() == 0
+                    && e.kind() == std::io::ErrorKind::AddrInUse
+                    && attempt < ATTEMPTS =>
+            {
+                attempt += 1;
+            }
+            Err(source) => return Err(MinerError::Bind { addr: quic, source }),
+        }
+    }
+}
+
+/// What the legacy HTTP connections of a miner share, listening on `tcp`.
 fn legacy_shared(
     services: Vec<LegacyService>,
     routes: &HashMap<&'static str, Route>,
     keypair: &Keypair,
     config: &MinerConfig,
-    quic: SocketAddr,
-) -> Result<Option<(Arc<std::net::TcpListener>, LegacyShared)>, MinerError> {
-    if services.is_empty() {
-        return Ok(None);
-    }
+    tcp: &std::net::TcpListener,
+) -> Result<LegacyShared, MinerError> {
     let mut legacy_routes = HashMap::new();
     for service in services {
         let name = service.service.name();
@@ -532,14 +560,13 @@ fn legacy_shared(
             return Err(MinerError::DuplicateSynapse(name));
         }
     }
-    let tcp = std::net::TcpListener::bind(quic)
-        .map_err(|source| MinerError::Bind { addr: quic, source })?;
-    let local = tcp
-        .local_addr()
-        .map_err(|source| MinerError::Bind { addr: quic, source })?;
+    let local = tcp.local_addr().map_err(|source| MinerError::Bind {
+        addr: config.listen,
+        source,
+    })?;
     let hotkey = keypair.hotkey();
     let legacy = &config.legacy;
-    let shared = LegacyShared {
+    Ok(LegacyShared {
         routes: legacy_routes,
         verifier: LegacyVerifier::new(hotkey, legacy.freshness, legacy.nonce_capacity),
         btauth: BtAuthVerifier::new(hotkey, legacy.btauth),
@@ -548,6 +575,5 @@ fn legacy_shared(
         accepting: std::sync::atomic::AtomicBool::new(true),
         connections: Default::default(),
         connections_by_ip: DashMap::new(),
-    };
-    Ok(Some((Arc::new(tcp), shared)))
+    })
 }
