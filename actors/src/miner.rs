@@ -39,6 +39,7 @@ mod config;
 mod connection;
 mod error;
 mod gate;
+mod ip_slots;
 mod legacy;
 mod listener;
 mod metrics;
@@ -65,7 +66,6 @@ use axonite::service::{self, Service};
 use axonite::synapse::{StreamingSynapse, Synapse};
 use axonite::transport::{bind_endpoint, server_config};
 use axonite::{Handler, StreamHandler};
-use dashmap::DashMap;
 use governor::DefaultKeyedRateLimiter;
 use ractor::{Actor, ActorRef};
 
@@ -278,8 +278,7 @@ impl MinerBuilder {
             verifier: HandshakeVerifier::new(self.keypair, config.handshake.clone()),
             routes,
             rate_limits: rate_limits.clone(),
-            pending_total: Default::default(),
-            pending_by_ip: DashMap::new(),
+            pending: Default::default(),
             active: Default::default(),
             in_flight: Default::default(),
             connection_rate: config
@@ -574,6 +573,5 @@ fn legacy_shared(
         hotkey_ss58: hotkey.to_ss58(),
         accepting: std::sync::atomic::AtomicBool::new(true),
         connections: Default::default(),
-        connections_by_ip: DashMap::new(),
     })
 }

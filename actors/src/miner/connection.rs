@@ -11,8 +11,9 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::caller::{CallerView, admit};
+use super::ip_slots::IpSlot;
 use super::request::serve_request;
-use super::shared::{ActiveSlot, MinerShared, PendingSlot};
+use super::shared::{ActiveSlot, MinerShared};
 use super::strikes::RateStrikes;
 use crate::handshake::{HandshakeFailure, serve_handshake};
 use crate::task::{OwnedTask, TaskEnded};
@@ -27,7 +28,7 @@ pub(crate) struct ServerConnectionArgs {
     pub(crate) connecting: quinn::Connecting,
     pub(crate) remote: std::net::SocketAddr,
     pub(crate) shared: Arc<MinerShared>,
-    pub(crate) slot: PendingSlot,
+    pub(crate) slot: IpSlot,
 }
 
 impl Actor for ServerConnection {

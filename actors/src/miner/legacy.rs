@@ -12,14 +12,16 @@ mod request;
 mod server;
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use axonite::legacy::{BtAuthVerifier, LegacyService, LegacyVerifier};
-use dashmap::DashMap;
 
 pub use config::LegacyHttpConfig;
 pub(crate) use server::LegacyListener;
+
+use super::ip_slots::IpSlots;
 
 /// What every legacy HTTP connection of a miner reads.
 pub(crate) struct LegacyShared {
@@ -32,6 +34,6 @@ pub(crate) struct LegacyShared {
     pub(crate) hotkey_ss58: String,
     /// Cleared at shutdown: new connections are dropped.
     pub(crate) accepting: AtomicBool,
-    pub(crate) connections: AtomicUsize,
-    pub(crate) connections_by_ip: DashMap<IpAddr, usize>,
+    /// Open HTTP connections, in total and per IP.
+    pub(crate) connections: Arc<IpSlots>,
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
 
 use super::connection::{ServerConnection, ServerConnectionArgs};
-use super::shared::{MinerShared, PendingSlot};
+use super::shared::MinerShared;
 use crate::task::{OwnedTask, TaskEnded};
 
 /// Accepts connections on the miner's endpoint.
@@ -86,7 +86,10 @@ async fn accept_loop(endpoint: quinn::Endpoint, shared: Arc<MinerShared>, listen
         let slot = if full {
             None
         } else {
-            PendingSlot::try_acquire(&shared, ip)
+            let cfg = &shared.config;
+            shared
+                .pending
+                .try_acquire(ip, cfg.max_pending_handshakes, cfg.max_pending_per_ip)
         };
         let Some(slot) = slot else {
             shared.stats.refused_busy.fetch_add(1, Ordering::Relaxed);
@@ -133,7 +136,7 @@ fn screen(
     validating_until: &mut Option<Instant>,
 ) -> Option<quinn::Incoming> {
     let now = Instant::now();
-    if shared.pending_total.load(Ordering::Acquire) >= shared.config.validate_addresses_above {
+    if shared.pending.total() >= shared.config.validate_addresses_above {
         *validating_until = Some(now + VALIDATE_AT_LEAST);
     }
     let validating = validating_until.is_some_and(|until| now < until);

@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use axonite::handshake::HandshakeVerifier;
 use axonite::service::Service;
-use dashmap::DashMap;
 use governor::DefaultKeyedRateLimiter;
 
 use super::config::MinerConfig;
+use super::ip_slots::IpSlots;
 use super::stats::{Counters, MinerStats, StatusTally};
 use crate::handler::PoolQueue;
 use crate::metrics::LatencyHistogram;
@@ -32,8 +32,8 @@ pub(crate) struct MinerShared {
     pub(crate) verifier: HandshakeVerifier,
     pub(crate) routes: HashMap<&'static str, Route>,
     pub(crate) rate_limits: Option<Arc<RateLimits>>,
-    pub(crate) pending_total: AtomicUsize,
-    pub(crate) pending_by_ip: DashMap<IpAddr, usize>,
+    /// Connections between accept and the end of their handshake, in total and per IP.
+    pub(crate) pending: Arc<IpSlots>,
     pub(crate) active: AtomicUsize,
     /// Request streams being served right now (read, queued, running or answering).
     pub(crate) in_flight: AtomicUsize,
@@ -63,7 +63,7 @@ impl MinerShared {
             handshakes_timed_out: n(&c.handshakes_timed_out),
             revoked: n(&c.revoked),
             disconnected_rate_limited: n(&c.disconnected_rate_limited),
-            pending_handshakes: self.pending_total.load(Ordering::Relaxed),
+            pending_handshakes: self.pending.total(),
             active_connections: self.active.load(Ordering::Relaxed),
             rate_limited: self.rate_limits.as_ref().map_or(0, |l| l.refusals().0),
             rate_limited_global: self.rate_limits.as_ref().map_or(0, |l| l.refusals().1),
@@ -75,54 +75,6 @@ impl MinerShared {
                 .collect(),
             unrouted: self.unrouted.snapshot(),
         }
-    }
-}
-
-/// A slot among the pending handshakes (global and per IP), released on drop.
-pub(crate) struct PendingSlot {
-    shared: Arc<MinerShared>,
-    ip: IpAddr,
-}
-
-impl PendingSlot {
-    /// Takes a slot, or `None` when the global or the per-IP cap is reached.
-    pub(crate) fn try_acquire(shared: &Arc<MinerShared>, ip: IpAddr) -> Option<Self> {
-        let cfg = &shared.config;
-        let total = shared.pending_total.fetch_add(1, Ordering::AcqRel);
-        if total >= cfg.max_pending_handshakes {
-            shared.pending_total.fetch_sub(1, Ordering::AcqRel);
-            return None;
-        }
-        let admitted = {
-            let mut per_ip = shared.pending_by_ip.entry(ip).or_insert(0);
-            if *per_ip >= cfg.max_pending_per_ip {
-                false
-            } else {
-                *per_ip += 1;
-                true
-            }
-        };
-        if !admitted {
-            shared.pending_total.fetch_sub(1, Ordering::AcqRel);
-            shared.pending_by_ip.remove_if(&ip, |_, n| *n == 0);
-            return None;
-        }
-        Some(Self {
-            shared: shared.clone(),
-            ip,
-        })
-    }
-}
-
-impl Drop for PendingSlot {
-    fn drop(&mut self) {
-        self.shared.pending_total.fetch_sub(1, Ordering::AcqRel);
-        if let Some(mut n) = self.shared.pending_by_ip.get_mut(&self.ip) {
-            *n = n.saturating_sub(1);
-        }
-        self.shared
-            .pending_by_ip
-            .remove_if(&self.ip, |_, n| *n == 0);
     }
 }
 

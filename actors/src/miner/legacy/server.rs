@@ -16,6 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use super::request::serve_http;
+use crate::miner::ip_slots::IpSlot;
 use crate::miner::shared::MinerShared;
 use crate::task::{OwnedTask, TaskEnded};
 
@@ -85,7 +86,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<MinerShared>) {
 }
 
 /// The caps a new connection must pass; `None` drops it (closing the socket).
-fn admit_connection(shared: &Arc<MinerShared>, ip: IpAddr) -> Option<ConnectionSlot> {
+fn admit_connection(shared: &Arc<MinerShared>, ip: IpAddr) -> Option<IpSlot> {
     let legacy = shared.legacy.as_ref()?;
     if !legacy.accepting.load(Ordering::Acquire) {
         return None;
@@ -96,7 +97,11 @@ fn admit_connection(shared: &Arc<MinerShared>, ip: IpAddr) -> Option<ConnectionS
         shared.stats.refused_rate.fetch_add(1, Ordering::Relaxed);
         return None;
     }
-    let slot = ConnectionSlot::try_acquire(shared, ip);
+    let config = &shared.config.legacy;
+    let slot =
+        legacy
+            .connections
+            .try_acquire(ip, config.max_connections, config.max_connections_per_ip);
     if slot.is_none() {
         shared.stats.refused_busy.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(%ip, "legacy HTTP connection refused: connection cap");
@@ -108,7 +113,7 @@ async fn serve_connection(
     shared: Arc<MinerShared>,
     stream: TcpStream,
     remote: SocketAddr,
-    _slot: ConnectionSlot,
+    _slot: IpSlot,
 ) {
     let _ = stream.set_nodelay(true);
     let config = &shared.config.legacy;
@@ -130,52 +135,5 @@ async fn serve_connection(
         .await;
     if let Err(e) = served {
         tracing::debug!(%remote, error = %e, "legacy HTTP connection ended");
-    }
-}
-
-/// One open HTTP connection, counted globally and per IP; released on drop.
-pub(crate) struct ConnectionSlot {
-    shared: Arc<MinerShared>,
-    ip: IpAddr,
-}
-
-impl ConnectionSlot {
-    fn try_acquire(shared: &Arc<MinerShared>, ip: IpAddr) -> Option<Self> {
-        let legacy = shared.legacy.as_ref()?;
-        let config = &shared.config.legacy;
-        if legacy.connections.fetch_add(1, Ordering::AcqRel) >= config.max_connections {
-            legacy.connections.fetch_sub(1, Ordering::AcqRel);
-            return None;
-        }
-        let admitted = {
-            let mut per_ip = legacy.connections_by_ip.entry(ip).or_insert(0);
-            if *per_ip >= config.max_connections_per_ip {
-                false
-            } else {
-                *per_ip += 1;
-                true
-            }
-        };
-        if !admitted {
-            legacy.connections.fetch_sub(1, Ordering::AcqRel);
-            legacy.connections_by_ip.remove_if(&ip, |_, n| *n == 0);
-            return None;
-        }
-        Some(Self {
-            shared: shared.clone(),
-            ip,
-        })
-    }
-}
-
-impl Drop for ConnectionSlot {
-    fn drop(&mut self) {
-        if let Some(legacy) = self.shared.legacy.as_ref() {
-            legacy.connections.fetch_sub(1, Ordering::AcqRel);
-            if let Some(mut n) = legacy.connections_by_ip.get_mut(&self.ip) {
-                *n = n.saturating_sub(1);
-            }
-            legacy.connections_by_ip.remove_if(&self.ip, |_, n| *n == 0);
-        }
     }
 }
