@@ -137,6 +137,18 @@ async fn bad_requests_get_their_status_and_the_miner_keeps_serving() {
         send(&miner, &signed(&miner, &dendrite, 3)).await.status,
         200
     );
+
+    // The timeout header is the peer's number (the signature does not cover it): one too
+    // large for any duration is the miner's cap, not a crash.
+    let mut huge_timeout = signed(&miner, &dendrite, 5);
+    for (name, value) in &mut huge_timeout.headers {
+        if name == "timeout" {
+            *value = "1e300".into();
+        }
+    }
+    let answer = send(&miner, &huge_timeout).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.json()["dummy_output"], 10);
     miner.shutdown(Duration::from_secs(2)).await;
 }
 

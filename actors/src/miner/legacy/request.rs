@@ -249,7 +249,11 @@ async fn run(
     let timeout = auth
         .timeout
         .filter(|t| t.is_finite() && *t > 0.0)
-        .map_or_else(|| service.service.timeout(), Duration::from_secs_f64)
+        // A peer's number: anything too large for a Duration is simply the cap.
+        .map_or_else(
+            || service.service.timeout(),
+            |t| Duration::try_from_secs_f64(t).unwrap_or(config.max_request_timeout),
+        )
         .min(config.max_request_timeout);
     let deadline = deadline_after(received, timeout);
     let ctx = RequestContext {
