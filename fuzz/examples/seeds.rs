@@ -7,11 +7,27 @@
 use std::fs;
 use std::path::Path;
 
+use std::time::Duration;
+
 use axonite::handshake::client_request;
+use axonite::legacy::{LegacyCall, LegacySynapse, LegacyTarget, btauth_sign};
 use axonite::protocol::codec::{encode_body, encode_frame, frame_bytes};
 use axonite::protocol::{FrameHeader, FrameType, RequestHead, ResponseHead, StreamEnd};
 use axonite_fuzz::body::{Expr, sample_chunk, sample_query};
 use axonite_fuzz::fixtures::{BINDING, NETUID, NOW_MS, miner, validator, verifier};
+
+/// Any JSON object as a legacy synapse named `Summation`, for the seeds.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LegacySeed(serde_json::Value);
+
+impl axonite::Synapse for LegacySeed {
+    const NAME: &'static str = "Summation";
+    type Response = serde_json::Value;
+}
+
+impl LegacySynapse for LegacySeed {
+    const REQUIRED_HASH_FIELDS: &'static [&'static str] = &["values", "label", "scale"];
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
@@ -147,6 +163,54 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // handshake_verify: [request frame][response frame]
     write("handshake_verify", "honest", &cat(&[&hs_req, &hs_resp]))?;
     write("handshake_verify", "request_only", &hs_req)?;
+
+    // legacy_request: "<path>\n<name>: <value>...\n\n<body>", as a dendrite and a btauth/1
+    // client send them, signed for the fixture miner at the fixture clock.
+    let legacy = |path: &str, headers: &[(String, String)], body: &[u8]| {
+        let mut text = path.to_owned();
+        for (name, value) in headers {
+            text.push_str(&format!("\n{name}: {value}"));
+        }
+        text.push_str("\n\n");
+        cat(&[text.as_bytes(), body])
+    };
+    let summation = serde_json::json!({ "values": [1, 2, 3], "label": "it's", "scale": 0.5 });
+    let target = LegacyTarget {
+        axon: &miner().hotkey(),
+        addr: "127.0.0.1:8091".parse()?,
+        uuid: "5a1d2c3e-0000-4000-8000-000000000001",
+        nonce: NOW_MS * 1_000_000,
+        own_ip: "127.0.0.1",
+    };
+    let call = LegacyCall::new(
+        &LegacySeed(summation.clone()),
+        validator(),
+        target,
+        Duration::from_secs(12),
+    )?;
+    write(
+        "legacy_request",
+        "dendrite",
+        &legacy(&call.path, &call.headers, &call.body),
+    )?;
+    let body = serde_json::to_vec(&summation)?;
+    let signed = btauth_sign(
+        validator(),
+        "POST",
+        "/Summation",
+        &body,
+        Some(&miner().hotkey()),
+        NOW_MS * 1_000_000,
+    );
+    let headers: Vec<(String, String)> = signed
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+    write(
+        "legacy_request",
+        "btauth",
+        &legacy("/Summation", &headers, &body),
+    )?;
     println!("seeds written under {}", root.display());
     Ok(())
 }
