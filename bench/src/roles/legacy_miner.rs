@@ -8,12 +8,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axonite::Keypair;
-use axonite::directory::{StaticDirectory, ValidatorInfo};
 use axonite::identity::Hotkey;
 use axonite_actors::Miner;
 use axonite_examples::legacy::{Dummy, LegacyMiner};
 
-use super::miner::{NETUID, parse_validator};
+use super::miner::{NETUID, parse_validator, static_directory};
 use super::{Control, RoleError, say};
 
 /// Arguments of the `legacy-miner` role.
@@ -35,12 +34,7 @@ pub async fn run(args: LegacyMinerArgs) -> Result<(), RoleError> {
             args.listen
         )));
     }
-    let directory = StaticDirectory::new(args.validators.iter().enumerate().map(
-        |(uid, (hotkey, stake))| {
-            let uid = u16::try_from(uid).unwrap_or(u16::MAX);
-            (*hotkey, ValidatorInfo::new(uid, *stake, true))
-        },
-    ));
+    let directory = static_directory(&args.validators);
     let miner = Miner::builder(Keypair::generate())
         .netuid(NETUID)
         .listen(args.listen)

@@ -66,6 +66,14 @@ pub(crate) fn parse_validator(s: &str) -> Result<(Hotkey, f64), String> {
     Ok((hotkey, stake))
 }
 
+/// The validators named on the command line, with uids in their order and a permit each.
+pub(crate) fn static_directory(validators: &[(Hotkey, f64)]) -> StaticDirectory {
+    StaticDirectory::new(validators.iter().enumerate().map(|(uid, (hotkey, stake))| {
+        let uid = u16::try_from(uid).unwrap_or(u16::MAX);
+        (*hotkey, ValidatorInfo::new(uid, *stake, true))
+    }))
+}
+
 /// What the miner counted, printed as `STATS <json>` when it stops.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MinerReport {
@@ -87,12 +95,7 @@ pub async fn run(args: MinerArgs) -> Result<(), RoleError> {
             args.listen
         )));
     }
-    let directory = StaticDirectory::new(args.validators.iter().enumerate().map(
-        |(uid, (hotkey, stake))| {
-            let uid = u16::try_from(uid).unwrap_or(u16::MAX);
-            (*hotkey, ValidatorInfo::new(uid, *stake, true))
-        },
-    ));
+    let directory = static_directory(&args.validators);
     let mut builder = Miner::builder(Keypair::generate())
         .netuid(NETUID)
         .listen(args.listen)
