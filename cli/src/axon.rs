@@ -2,6 +2,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
+use clap::builder::BoolishValueParser;
+
 /// The axon flags of the bittensor SDK. Axonite listens on UDP (QUIC) at this port.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct AxonArgs {
@@ -47,6 +49,18 @@ pub struct AxonArgs {
         value_parser = clap::value_parser!(u16).range(1..)
     )]
     pub external_port: Option<u16>,
+
+    /// Also answer bittensor 10.x dendrites and btauth/1 clients over HTTP, on TCP at the
+    /// same port (for validators still on the Python SDK)
+    #[arg(
+        id = "axon.legacy_http",
+        help_heading = "Axon",
+        long = "axon.legacy_http",
+        env = "AXONITE_AXON_LEGACY_HTTP",
+        value_parser = BoolishValueParser::new(),
+        action = clap::ArgAction::SetTrue
+    )]
+    pub legacy_http: bool,
 }
 
 // === impl AxonArgs ===
@@ -73,6 +87,7 @@ impl AxonArgs {
     ///     ip: "0.0.0.0".parse()?,
     ///     external_ip: Some("203.0.113.7".parse()?),
     ///     external_port: None,
+    ///     legacy_http: false,
     /// };
     /// assert_eq!(axon.listen(), "0.0.0.0:8091".parse()?);
     /// assert_eq!(axon.external(), Some("203.0.113.7:8091".parse()?));
@@ -102,6 +117,7 @@ mod tests {
             ip: ip.parse().unwrap(),
             external_ip: external_ip.map(|ip| ip.parse().unwrap()),
             external_port,
+            legacy_http: false,
         }
     }
 

@@ -100,8 +100,8 @@ mod tests {
     use super::*;
     use crate::env_var_name;
 
-    /// The bittensor flag names each role must accept.
-    const MINER_FLAGS: [&str; 14] = [
+    /// The flag names each role must accept: bittensor's, and `axon.legacy_http`.
+    const MINER_FLAGS: [&str; 15] = [
         "wallet.name",
         "wallet.hotkey",
         "wallet.path",
@@ -112,6 +112,7 @@ mod tests {
         "axon.ip",
         "axon.external_ip",
         "axon.external_port",
+        "axon.legacy_http",
         "logging.debug",
         "logging.trace",
         "logging.json",
@@ -123,7 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn miner_takes_exactly_the_bittensor_flags() {
+    fn miner_takes_the_bittensor_flags_and_axon_legacy_http() {
         let cmd = MinerArgs::augment_args(Command::new("miner"));
         let mut found = longs(&cmd);
         found.sort_unstable();

@@ -75,6 +75,7 @@ fn print_settings(miner: &MinerArgs, sources: &Sources) {
         "axon.external_port",
         &none(miner.axon.external_port.map(|p| p.to_string())),
     );
+    line("axon.legacy_http", &miner.axon.legacy_http);
     line("logging.debug", &miner.logging.debug);
     line("logging.trace", &miner.logging.trace);
     line("logging.json", &miner.logging.json);

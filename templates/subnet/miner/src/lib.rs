@@ -35,6 +35,21 @@ pub fn builder(
         .handler::<Challenge, _>(handler)
 }
 
+/// [`builder`], also answering validators still on the bittensor Python SDK (10.x
+/// dendrites, btauth/1) over HTTP on TCP at the same port, with the same handler, gate and
+/// limits: the miner's `--axon.legacy_http`.
+pub fn builder_with_legacy_http(
+    keypair: Keypair,
+    netuid: u16,
+    listen: SocketAddr,
+    handler: SubnetMiner,
+) -> MinerBuilder {
+    Miner::builder(keypair)
+        .netuid(netuid)
+        .listen(listen)
+        .legacy_handler::<Challenge, _>(handler)
+}
+
 /// Follows `chain`: only validators registered on the subnet with a validator permit get in
 /// (the metagraph, read per `monitor`, also gives the blacklist and priority their stake), and
 /// the miner advertises `external` on chain with `serve_axon` when it starts (port 0: the

@@ -119,7 +119,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let keypair = cli.miner.wallet.load_hotkey()?;
     let netuid = cli.miner.netuid;
     let handler = SubnetMiner::new().with_min_stake(cli.min_stake);
-    let mut builder = miner::builder(keypair, netuid, cli.miner.axon.listen(), handler);
+    let listen = cli.miner.axon.listen();
+    let mut builder = if cli.miner.axon.legacy_http {
+        miner::builder_with_legacy_http(keypair, netuid, listen, handler)
+    } else {
+        miner::builder(keypair, netuid, listen, handler)
+    };
     if let Some(addr) = cli.metrics {
         builder = builder.metrics(addr);
     }

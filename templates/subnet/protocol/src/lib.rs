@@ -15,6 +15,7 @@
 //! proofs, predictions) in place of it.
 
 use axonite::Synapse;
+use axonite::legacy::LegacySynapse;
 use serde::{Deserialize, Serialize};
 
 /// The subnet's netuid: the default of `--netuid` in the miner and the validator.
@@ -40,4 +41,17 @@ pub struct Answer {
 impl Synapse for Challenge {
     const NAME: &'static str = "Challenge";
     type Response = Answer;
+}
+
+/// How validators still on the bittensor Python SDK send a [`Challenge`] (a miner started
+/// with `--axon.legacy_http` answers them over HTTP). Their synapse class:
+///
+/// ```python
+/// class Challenge(bt.Synapse):
+///     required_hash_fields: ClassVar[tuple[str, ...]] = ("prompt",)
+///     prompt: str
+///     text: Optional[str] = None  # the Answer
+/// ```
+impl LegacySynapse for Challenge {
+    const REQUIRED_HASH_FIELDS: &'static [&'static str] = &["prompt"];
 }

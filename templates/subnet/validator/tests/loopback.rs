@@ -41,6 +41,42 @@ async fn start_validator() -> Validator {
         .expect("validator starts")
 }
 
+/// With `--axon.legacy_http`, validators still on the bittensor Python SDK reach the same
+/// handler over HTTP: here the Axonite validator's legacy client stands in for them (it
+/// signs as a bittensor 10 dendrite does).
+#[tokio::test]
+async fn the_miner_answers_legacy_http_validators_too() {
+    tokio::time::timeout(BOUND, async {
+        let miner = miner::builder_with_legacy_http(
+            Keypair::generate(),
+            NETUID,
+            "127.0.0.1:0".parse().expect("loopback address"),
+            SubnetMiner::new(),
+        )
+        .start()
+        .await
+        .expect("miner starts");
+        let http = miner.legacy_addr().expect("legacy HTTP is served");
+        let validator = start_validator().await;
+        let challenge = Challenge {
+            prompt: "legacy".into(),
+        };
+        let peers = [miner.peer(), Peer::legacy(miner.hotkey(), http)];
+        let results = validator
+            .query_many_compat(&peers, &challenge, Duration::from_secs(5))
+            .await;
+        for result in results {
+            let answer = result.outcome.expect("answered");
+            assert_eq!(answer.text, miner::solve(&challenge.prompt));
+        }
+        assert_eq!(served(&miner), 2);
+        validator.shutdown().await;
+        miner.shutdown(Duration::from_secs(2)).await;
+    })
+    .await
+    .expect("bounded");
+}
+
 /// A miner that answers, but wrongly: its score must be 0.
 struct WrongMiner;
 impl Admission<Challenge> for WrongMiner {}
