@@ -97,6 +97,23 @@ mod tests {
     }
 
     #[test]
+    fn floats_parse_to_the_value_python_parses() {
+        // serde_json's default float parsing is off by one bit here (109951162777.7): the
+        // hash of a float a Python dendrite signed would not match (found by a helper
+        // against a real bittensor 10.5.0 axon). `float_roundtrip` parses it exactly.
+        let body = br#"{"scale": 109951162777.70001}"#;
+        let value = PyValue::from_json(body).unwrap();
+        assert_eq!(
+            value.get("scale").map(PyValue::python_str).as_deref(),
+            Some("109951162777.70001")
+        );
+        assert_eq!(
+            body_hash(body, &["scale"]).unwrap(),
+            body_hash_of([&PyValue::Float(109_951_162_777.700_01)])
+        );
+    }
+
+    #[test]
     fn a_changed_field_changes_the_hash() {
         let a = body_hash(br#"{"p": "a", "q": 1}"#, &["p"]).unwrap();
         let b = body_hash(br#"{"p": "b", "q": 1}"#, &["p"]).unwrap();
