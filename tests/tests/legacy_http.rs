@@ -231,3 +231,30 @@ async fn a_client_that_trickles_its_headers_is_cut_off() {
     );
     miner.shutdown(Duration::from_secs(2)).await;
 }
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_closed() {
+    let dendrite = Keypair::generate();
+    let miner = builder(&dendrite, 1_000.0)
+        .configure(|c| c.legacy.idle_timeout = Duration::from_millis(300))
+        .start()
+        .await
+        .expect("miner starts");
+    let call = signed(&miner, &dendrite, 1);
+    // A keep-alive request (no `connection: close`): the answer leaves the connection open.
+    let raw = String::from_utf8(request("POST", &call.path, &call.headers, &call.body))
+        .expect("ascii")
+        .replace("connection: close\r\n", "");
+    let mut stream = TcpStream::connect(miner.legacy_addr().expect("legacy served"))
+        .await
+        .expect("connect");
+    stream.write_all(raw.as_bytes()).await.expect("write");
+    let mut answer = vec![0u8; 64 * 1024];
+    let n = bounded(10, stream.read(&mut answer)).await.expect("read");
+    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
+    // Then nothing: the miner closes the connection (read returns 0) instead of holding it.
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "idle connection still open after 5 s");
+    miner.shutdown(Duration::from_secs(2)).await;
+}

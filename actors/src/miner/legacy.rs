@@ -5,8 +5,10 @@
 //!
 //! - `config.rs`: [`LegacyHttpConfig`];
 //! - `server.rs`: the listener actor, connection caps, hyper;
+//! - `activity.rs`: closing connections that do nothing (idle keep-alive, stalled readers);
 //! - `request.rs`: one request's pipeline.
 
+mod activity;
 mod config;
 mod request;
 mod server;

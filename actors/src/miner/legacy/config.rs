@@ -18,6 +18,10 @@ pub struct LegacyHttpConfig {
     /// A request's headers must arrive within this after the connection opens or goes idle,
     /// or the connection is closed (a slowloris client holds nothing). Default 5 s.
     pub header_read_timeout: Duration,
+    /// A connection on which no byte moves and no request runs for this long is closed: an
+    /// idle keep-alive, or a client that stopped reading its answer (hyper has no write
+    /// timeout). Default 5 s, uvicorn's keep-alive.
+    pub idle_timeout: Duration,
     /// HTTP connections open at once, from everyone. Default 1,024.
     pub max_connections: usize,
     /// HTTP connections open at once from one IP address. Default 64.
@@ -37,6 +41,7 @@ impl Default for LegacyHttpConfig {
             max_body: 4 * 1024 * 1024,
             header_limits: HeaderLimits::default(),
             header_read_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(5),
             max_connections: 1_024,
             max_connections_per_ip: 64,
             freshness: FreshnessConfig::default(),

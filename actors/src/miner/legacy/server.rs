@@ -15,6 +15,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
+use super::activity::{Activity, Tracked};
 use super::request::serve_http;
 use crate::miner::ip_slots::IpSlot;
 use crate::miner::shared::MinerShared;
@@ -55,6 +56,9 @@ impl Actor for LegacyListener {
         Ok(())
     }
 }
+
+/// The idle check runs at least every quarter of this.
+const WATCH_MIN: Duration = Duration::from_millis(40);
 
 /// Pause after an accept error (out of file descriptors, ...) so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
@@ -118,22 +122,45 @@ async fn serve_connection(
     let _ = stream.set_nodelay(true);
     let config = &shared.config.legacy;
     let limits = config.header_limits;
+    let activity = Activity::new();
     let service = {
-        let shared = shared.clone();
+        let (shared, activity) = (shared.clone(), activity.clone());
         service_fn(move |request| {
-            let shared = shared.clone();
-            async move { Ok::<_, Infallible>(serve_http(shared, request, remote).await) }
+            let (shared, busy) = (shared.clone(), activity.busy());
+            async move {
+                let response = serve_http(shared, request, remote).await;
+                drop(busy);
+                Ok::<_, Infallible>(response)
+            }
         })
     };
-    let served = http1::Builder::new()
+    let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout)
         .max_headers(limits.max_headers)
         // hyper's read buffer bounds the request head; bodies are streamed past it.
         .max_buf_size(limits.max_total.max(8 * 1024))
-        .serve_connection(TokioIo::new(stream), service)
-        .await;
-    if let Err(e) = served {
-        tracing::debug!(%remote, error = %e, "legacy HTTP connection ended");
+        .serve_connection(
+            TokioIo::new(Tracked::new(stream, activity.clone())),
+            service,
+        );
+    // Dropping the connection future closes the socket.
+    let idle = config.idle_timeout;
+    let watchdog = async {
+        let mut tick = tokio::time::interval(idle.max(WATCH_MIN) / 4);
+        loop {
+            tick.tick().await;
+            if activity.idle_for(idle) {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        served = connection => {
+            if let Err(e) = served {
+                tracing::debug!(%remote, error = %e, "legacy HTTP connection ended");
+            }
+        }
+        () = watchdog => tracing::debug!(%remote, "legacy HTTP connection idle: closed"),
     }
 }
