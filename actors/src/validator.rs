@@ -31,6 +31,7 @@
 //! # Ok(()) }
 //! ```
 
+mod compat;
 mod config;
 mod error;
 mod legacy;
@@ -48,7 +49,6 @@ use std::time::Duration;
 
 use axonite::StatusCode;
 use axonite::identity::{Hotkey, Keypair};
-use axonite::legacy::LegacySynapse;
 use axonite::peer::{Peer, PeerProtocol};
 use axonite::protocol::CloseCode;
 use axonite::protocol::codec::encode_body;
@@ -267,23 +267,19 @@ impl Validator {
 
     /// The Axonite miners in the latest metagraph snapshot (empty without one).
     pub fn miners(&self) -> Vec<Peer> {
-        self.shared
-            .metagraph
-            .as_ref()
-            .and_then(MetagraphHandle::current)
-            .map(|g| g.axonite_peers())
-            .unwrap_or_default()
+        self.snapshot_peers(|g| g.axonite_peers())
     }
 
-    /// The miners in the latest metagraph snapshot that serve a plain bittensor axon (a
-    /// Python axon, no Axonite marker), as legacy peers for
-    /// [`query_many_compat`](Self::query_many_compat) (empty without a snapshot).
-    pub fn legacy_miners(&self) -> Vec<Peer> {
+    /// `pick` applied to the latest metagraph snapshot; empty without one.
+    fn snapshot_peers(
+        &self,
+        pick: impl FnOnce(&axonite::metagraph::Metagraph) -> Vec<Peer>,
+    ) -> Vec<Peer> {
         self.shared
             .metagraph
             .as_ref()
             .and_then(MetagraphHandle::current)
-            .map(|g| g.legacy_peers())
+            .map(|g| pick(&g))
             .unwrap_or_default()
     }
 
@@ -355,65 +351,6 @@ impl Validator {
                 .map(|peer| self.query_encoded::<S::Response>(peer, S::NAME, &body, timeout)),
         )
         .await
-    }
-
-    /// Queries one miner whatever it runs: an Axonite miner over QUIC, a miner running the
-    /// SDK's Python axon ([`Peer::legacy`]) over legacy HTTP, signed as a bittensor 10
-    /// dendrite signs. Results look the same either way, so scoring code does not care.
-    pub async fn query_compat<S: LegacySynapse>(
-        &self,
-        peer: &Peer,
-        request: &S,
-        timeout: Duration,
-    ) -> QueryResult<S::Response> {
-        match peer.protocol {
-            PeerProtocol::Quic => self.query_with_timeout(peer, request, timeout).await,
-            PeerProtocol::LegacyHttp => self.query_legacy(peer, request, timeout).await,
-        }
-    }
-
-    /// [`query_compat`](Self::query_compat) for every miner in `peers`, concurrently;
-    /// results come back in the order of `peers`.
-    pub async fn query_many_compat<S: LegacySynapse>(
-        &self,
-        peers: &[Peer],
-        request: &S,
-        timeout: Duration,
-    ) -> Vec<QueryResult<S::Response>> {
-        join_all(
-            peers
-                .iter()
-                .map(|peer| self.query_compat(peer, request, timeout)),
-        )
-        .await
-    }
-
-    async fn query_legacy<S: LegacySynapse>(
-        &self,
-        peer: &Peer,
-        request: &S,
-        timeout: Duration,
-    ) -> QueryResult<S::Response> {
-        let started = Instant::now();
-        let max_body = self.shared.config.limits.max_response_body;
-        let exchange =
-            self.shared
-                .legacy
-                .query(&self.shared.keypair, peer, request, timeout, max_body);
-        let (process_time, outcome) = tokio::time::timeout(timeout, exchange)
-            .await
-            .unwrap_or((None, Err(QueryError::Timeout)));
-        let latency = started.elapsed();
-        let status = outcome
-            .as_ref()
-            .map_or_else(QueryError::status, |_| StatusCode::OK);
-        self.shared.queries.record(S::NAME, status, latency);
-        QueryResult {
-            peer: *peer,
-            latency,
-            process_time,
-            outcome,
-        }
     }
 
     /// Opens a streaming query; read chunks from the returned stream. `timeout` bounds the

@@ -6,12 +6,14 @@
 //! - `config.rs`: [`LegacyHttpConfig`];
 //! - `server.rs`: the listener actor, connection caps, hyper;
 //! - `activity.rs`: closing connections that do nothing (idle keep-alive, stalled readers);
-//! - `request.rs`: one request's pipeline.
+//! - `request.rs`: one request's pipeline;
+//! - `setup.rs`: binding the TCP port and building the shared state at start.
 
 mod activity;
 mod config;
 mod request;
 mod server;
+mod setup;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -22,6 +24,7 @@ use axonite::legacy::{BtAuthVerifier, LegacyService, LegacyVerifier};
 
 pub use config::LegacyHttpConfig;
 pub(crate) use server::LegacyListener;
+pub(crate) use setup::{bind_ports, legacy_shared};
 
 use super::ip_slots::IpSlots;
 

@@ -29,10 +29,7 @@ pub fn builder(
     listen: SocketAddr,
     handler: SubnetMiner,
 ) -> MinerBuilder {
-    Miner::builder(keypair)
-        .netuid(netuid)
-        .listen(listen)
-        .handler::<Challenge, _>(handler)
+    base(keypair, netuid, listen).handler::<Challenge, _>(handler)
 }
 
 /// [`builder`], also answering validators still on the bittensor Python SDK (10.x
@@ -44,10 +41,12 @@ pub fn builder_with_legacy_http(
     listen: SocketAddr,
     handler: SubnetMiner,
 ) -> MinerBuilder {
-    Miner::builder(keypair)
-        .netuid(netuid)
-        .listen(listen)
-        .legacy_handler::<Challenge, _>(handler)
+    base(keypair, netuid, listen).legacy_handler::<Challenge, _>(handler)
+}
+
+/// A miner proving `keypair`'s hotkey on `netuid`, listening on `listen`, no handler yet.
+fn base(keypair: Keypair, netuid: u16, listen: SocketAddr) -> MinerBuilder {
+    Miner::builder(keypair).netuid(netuid).listen(listen)
 }
 
 /// Follows `chain`: only validators registered on the subnet with a validator permit get in
