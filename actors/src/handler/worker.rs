@@ -107,6 +107,11 @@ impl PoolQueue {
         }
     }
 
+    /// True once the miner stopped taking jobs (shutting down).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
     /// Refuses new jobs (503) but lets the workers run the queued ones; each worker stops
     /// once the queue is empty.
     pub(crate) fn stop_accepting(&self) {
@@ -134,7 +139,7 @@ impl PoolQueue {
 /// A worker: takes one job at a time from its synapse's queue and runs it.
 pub(crate) struct HandlerWorker;
 
-/// The worker's only message: go and take the next job.
+/// The worker's only message, sent once at start: take jobs until the queue closes.
 pub(crate) struct Next;
 
 /// A handler panicked; the worker fails with this so its pool restarts it.
@@ -165,40 +170,38 @@ impl Actor for HandlerWorker {
         _: Next,
         (synapse, queue): &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
-        let Some(job) = queue.next().await else {
-            myself.stop(Some("queue closed".into()));
-            return Ok(());
-        };
-        run(synapse, job).await?;
-        myself.send_message(Next)?;
+        // One message runs the whole loop: a message per job cost a mailbox round trip per
+        // request. A kill still interrupts it (ractor runs `handle` beside the signal port);
+        // a graceful stop closes the queue, which ends the loop.
+        while let Some(job) = queue.next().await {
+            run(synapse, job).await?;
+        }
+        myself.stop(Some("queue closed".into()));
         Ok(())
     }
 }
 
+/// Runs one job. The request's stream task owns the deadline: when it stops waiting (408 at
+/// the deadline, or the validator left) it drops the reply's receiver, and the handler is
+/// cancelled here, without a timer of the worker's own.
 async fn run(synapse: &'static str, job: Job) -> Result<(), HandlerPanicked> {
     if Instant::now() >= job.deadline {
         job.refuse(StatusCode::TIMEOUT, "deadline passed while queued");
         return Ok(());
     }
     let Job {
-        work,
-        deadline,
-        reply,
+        work, mut reply, ..
     } = job;
-    let outcome = tokio::time::timeout_at(deadline, AssertUnwindSafe(work).catch_unwind()).await;
+    let outcome = tokio::select! {
+        outcome = AssertUnwindSafe(work).catch_unwind() => outcome,
+        () = reply.closed() => return Ok(()),
+    };
     match outcome {
-        Err(_) => {
-            let _ = reply.send(Err(Refusal::new(
-                StatusCode::TIMEOUT,
-                "handler did not finish before the deadline",
-            )));
-            Ok(())
-        }
-        Ok(Ok(result)) => {
+        Ok(result) => {
             let _ = reply.send(result);
             Ok(())
         }
-        Ok(Err(panic)) => {
+        Err(panic) => {
             // Answer first: the caller learns at once, whatever the restart takes.
             let _ = reply.send(Err(Refusal::new(
                 StatusCode::INTERNAL_ERROR,

@@ -2,12 +2,14 @@
 //! request stream. The actor owns the connection's lifecycle; a crash of its driver is
 //! reported to the listener, never silent.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axonite::protocol::CloseCode;
+use futures_util::FutureExt;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::caller::{CallerView, admit};
@@ -129,40 +131,41 @@ async fn drive(args: ServerConnectionArgs) {
 
     let mut caller = CallerView::new(validator, remote, info, generation);
     let strikes = Arc::new(RateStrikes::new(connection.clone()));
-    let mut streams = JoinSet::new();
     loop {
-        tokio::select! {
-            accepted = connection.accept_bi() => match accepted {
-                Ok((send, recv)) => match caller.current(&shared.config) {
-                    Ok(caller) => {
-                        let request =
-                            serve_request(shared.clone(), caller, strikes.clone(), send, recv);
-                        streams.spawn(request);
-                    }
-                    Err(reason) => {
-                        tracing::info!(%remote, %validator, %reason, "admission revoked");
-                        stats.revoked.fetch_add(1, Ordering::Relaxed);
-                        let reason = format!("admission revoked: {reason}");
-                        connection.close(
-                            CloseCode::Revoked.code().into(),
-                            truncate(&reason, 200).as_bytes(),
-                        );
-                        break;
-                    }
-                },
-                Err(e) => {
-                    tracing::debug!(%remote, reason = %e, "connection closed");
+        match connection.accept_bi().await {
+            Ok((send, recv)) => match caller.current(&shared.config) {
+                Ok(caller) => {
+                    // A plain task, not a JoinSet: reaping a set woke this loop once more per
+                    // request. A request task ends by itself: its stream fails once the
+                    // connection is gone, and its wait for the handler ends at the deadline.
+                    // Boxed, so spawning moves a pointer, not the whole request future.
+                    let request =
+                        serve_request(shared.clone(), caller, strikes.clone(), send, recv);
+                    tokio::spawn(contain_panic(Box::pin(request), remote));
+                }
+                Err(reason) => {
+                    tracing::info!(%remote, %validator, %reason, "admission revoked");
+                    stats.revoked.fetch_add(1, Ordering::Relaxed);
+                    let reason = format!("admission revoked: {reason}");
+                    connection.close(
+                        CloseCode::Revoked.code().into(),
+                        truncate(&reason, 200).as_bytes(),
+                    );
                     break;
                 }
             },
-            Some(joined) = streams.join_next(), if !streams.is_empty() => {
-                if let Err(e) = joined
-                    && e.is_panic()
-                {
-                    tracing::error!(%remote, error = %e, "request task panicked");
-                }
+            Err(e) => {
+                tracing::debug!(%remote, reason = %e, "connection closed");
+                break;
             }
         }
+    }
+}
+
+/// Runs a request task; a panic in it (a bug, never peer input) is logged, never silent.
+async fn contain_panic(request: impl Future<Output = ()>, remote: std::net::SocketAddr) {
+    if AssertUnwindSafe(request).catch_unwind().await.is_err() {
+        tracing::error!(%remote, "request task panicked");
     }
 }
 

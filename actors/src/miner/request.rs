@@ -102,7 +102,7 @@ pub(crate) async fn serve_request(
         Ok(Err(refusal)) => {
             let result = Err(refusal);
             outcome(&result);
-            return respond(&mut send, received, result, write_limit).await;
+            return respond(&mut send, received, result, write_limit, Delivery::IfLarge).await;
         }
         Err(_) => {
             tracing::error!(synapse, "admission hook panicked");
@@ -111,7 +111,7 @@ pub(crate) async fn serve_request(
                 "admission hook panicked",
             ));
             outcome(&result);
-            return respond(&mut send, received, result, write_limit).await;
+            return respond(&mut send, received, result, write_limit, Delivery::IfLarge).await;
         }
     };
 
@@ -129,7 +129,14 @@ pub(crate) async fn serve_request(
             );
             let result = await_outcome(reply_rx, deadline).await;
             outcome(&result);
-            respond(&mut send, received, result, write_limit).await;
+            // While the miner shuts down, its drain waits for this task: hold it until the
+            // answer is delivered, so closing the connections afterwards loses none.
+            let delivery = if route.queue.is_closed() {
+                Delivery::Always
+            } else {
+                Delivery::IfLarge
+            };
+            respond(&mut send, received, result, write_limit, delivery).await;
         }
         Work::Streaming { run, mut chunks } => {
             let work = Box::pin(async move { run.await.map(|()| Vec::new()) });
@@ -230,21 +237,23 @@ async fn read_request<'s>(
     Ok((head, route, body))
 }
 
-/// Waits for the worker. A dropped reply means the worker died mid-job.
+/// Waits for the worker until the deadline; this is the request's only deadline timer (the
+/// worker cancels the handler when this stops waiting). A dropped reply means the worker
+/// died mid-job.
 pub(super) async fn await_outcome(
     outcome: oneshot::Receiver<Result<Vec<u8>, Refusal>>,
     deadline: Instant,
 ) -> Result<Vec<u8>, Refusal> {
-    // Small grace: the worker itself answers 408 at the deadline.
-    match tokio::time::timeout_at(deadline_after(deadline, Duration::from_millis(50)), outcome)
-        .await
-    {
+    match tokio::time::timeout_at(deadline, outcome).await {
         Ok(Ok(result)) => result,
         Ok(Err(_)) => Err(Refusal::new(
             StatusCode::INTERNAL_ERROR,
             "handler failed without answering",
         )),
-        Err(_) => Err(Refusal::new(StatusCode::TIMEOUT, "deadline passed")),
+        Err(_) => Err(Refusal::new(
+            StatusCode::TIMEOUT,
+            "handler did not finish before the deadline",
+        )),
     }
 }
 
@@ -276,7 +285,9 @@ async fn refuse_unread(
             log_refusal(caller, "", &result);
         }
     }
-    respond(&mut send, received, result, REFUSAL_WRITE).await;
+    // Held until delivered: a 429 may be followed by closing the connection, and the
+    // validator must get it first to learn why.
+    respond(&mut send, received, result, REFUSAL_WRITE, Delivery::Always).await;
 }
 
 /// Counts a request's outcome and latency under its synapse, and logs a refusal.
@@ -319,8 +330,9 @@ async fn respond(
     received: Instant,
     result: Result<Vec<u8>, Refusal>,
     limit: Duration,
+    delivery: Delivery,
 ) {
-    let write = write_response(send, received, result);
+    let write = write_response(send, received, result, delivery);
     if tokio::time::timeout(limit, write).await.is_err() {
         cut_off(send);
     }
@@ -331,10 +343,20 @@ fn cut_off(send: &mut quinn::SendStream) {
     let _ = send.reset(WRITE_TIMED_OUT.into());
 }
 
+/// When a response's task waits for the validator to acknowledge it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// Only above [`WAIT_FOR_DELIVERY_ABOVE`] bytes.
+    IfLarge,
+    /// Always (the caller may close the connection next).
+    Always,
+}
+
 async fn write_response(
     send: &mut quinn::SendStream,
     received: Instant,
     result: Result<Vec<u8>, Refusal>,
+    delivery: Delivery,
 ) {
     let (status, message, body) = match result {
         Ok(body) => (StatusCode::OK, Cow::Borrowed(""), Some(body)),
@@ -348,6 +370,7 @@ async fn write_response(
     let Ok(frame) = encode_frame(FrameType::ResponseHead, &head) else {
         return;
     };
+    let len = frame.len() + body.as_ref().map_or(0, Vec::len);
     // Head and body in one write: they leave together.
     let written = match body {
         Some(body) => write_head_and_payload(send, &frame, FrameType::Body, body.into()).await,
@@ -356,12 +379,23 @@ async fn write_response(
     if written.is_err() {
         return;
     }
-    finish_delivered(send).await;
+    if delivery == Delivery::Always || len > WAIT_FOR_DELIVERY_ABOVE {
+        finish_delivered(send).await;
+    } else {
+        let _ = send.finish();
+    }
 }
 
-/// Finishes the stream and waits until the validator acknowledged every byte. Writes complete
-/// once quinn has buffered the bytes, not once the peer took them; waiting here (under the
-/// caller's time limit) is what lets an unread response be reset instead of staying queued.
+/// Responses larger than this are held until the validator acknowledged them. A write
+/// completes only within the validator's flow-control credit, so a validator that does not
+/// read blocks the write itself (reset at the write timeout); what a completed write leaves
+/// queued is bounded by quinn's per-connection send window either way. Waiting for the
+/// acknowledgement costs a task wake-up per request: worth it only for large bodies.
+const WAIT_FOR_DELIVERY_ABOVE: usize = 64 * 1024;
+
+/// Finishes the stream and waits until the validator acknowledged every byte (under the
+/// caller's time limit), so that what was buffered for a validator that stopped
+/// acknowledging is freed by the reset instead of staying queued.
 async fn finish_delivered(send: &mut quinn::SendStream) {
     if send.finish().is_ok() {
         let _ = send.stopped().await;

@@ -24,6 +24,12 @@ impl QueryStats {
     /// Counts one query's outcome and latency. Failures without a status from the miner
     /// count as their nearest status (unreachable as 503, timed out as 408).
     pub(crate) fn record(&self, synapse: &'static str, status: StatusCode, latency: Duration) {
+        // A read lock on the hot path; the write lock only on a synapse's first query.
+        if let Some(queries) = self.0.get(synapse) {
+            queries.tally.record(status);
+            queries.latency.record(latency);
+            return;
+        }
         let queries = self.0.entry(synapse).or_default().clone();
         queries.tally.record(status);
         queries.latency.record(latency);
