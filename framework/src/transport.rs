@@ -6,6 +6,7 @@
 //! [`session_binding`].
 
 mod io;
+mod reader;
 mod settings;
 mod socket;
 mod tls;
@@ -14,6 +15,7 @@ pub use io::{
     ReadFrameError, read_end, read_frame, read_header, read_payload, write_frame,
     write_head_and_payload, write_payload_frame,
 };
+pub use reader::FrameReader;
 pub use settings::TransportSettings;
 pub use socket::{bind_endpoint, bind_udp};
 pub use tls::{TlsError, client_config, client_config_with_alpn, server_config, session_binding};

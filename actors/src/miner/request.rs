@@ -14,9 +14,9 @@ use axonite::protocol::codec::{decode_envelope, encode_frame};
 use axonite::protocol::{FrameError, FrameType, RequestHead, ResponseHead, StatusCode, StreamEnd};
 use axonite::service::{Refusal, Work};
 use axonite::transport::{
-    ReadFrameError, read_end, read_frame, read_header, read_payload, write_frame,
-    write_head_and_payload, write_payload_frame,
+    FrameReader, ReadFrameError, write_frame, write_head_and_payload, write_payload_frame,
 };
+use bytes::Bytes;
 use futures_util::FutureExt;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
@@ -46,7 +46,7 @@ pub(crate) async fn serve_request(
     caller: Arc<Caller>,
     strikes: Arc<RateStrikes>,
     mut send: quinn::SendStream,
-    mut recv: quinn::RecvStream,
+    recv: quinn::RecvStream,
 ) {
     let received = Instant::now();
     let _in_flight = InFlight::enter(&shared);
@@ -55,6 +55,7 @@ pub(crate) async fn serve_request(
 
     // Reading the request is bounded in time: a slow or stalled stream cannot hold it open.
     let mut routed = None;
+    let mut recv = FrameReader::new(recv);
     let read = read_request(&shared, &caller, &strikes, &mut recv, &mut routed);
     let read = tokio::time::timeout(shared.config.request_read_timeout, read).await;
     let (head, route, body) = match read {
@@ -194,11 +195,12 @@ async fn read_request<'s>(
     shared: &'s MinerShared,
     caller: &Caller,
     strikes: &RateStrikes,
-    recv: &mut quinn::RecvStream,
+    recv: &mut FrameReader,
     routed: &mut Option<&'s Route>,
-) -> Result<(Head, &'s Route, Vec<u8>), Refusal> {
+) -> Result<(Head, &'s Route, Bytes), Refusal> {
     let limits = &shared.config.limits;
-    let (_, head_bytes) = read_frame(recv, &[FrameType::RequestHead], limits.max_head_frame)
+    let (_, head_bytes) = recv
+        .read_frame(&[FrameType::RequestHead], limits.max_head_frame)
         .await
         .map_err(read_refusal)?;
     let head: RequestHead<'_> = decode_envelope(&head_bytes)
@@ -224,12 +226,13 @@ async fn read_request<'s>(
         .service
         .max_request_bytes()
         .map_or(limits.max_request_body, |l| l.min(limits.max_request_body));
-    let header = read_header(recv, &[FrameType::Body], limit)
+    let header = recv
+        .read_header(&[FrameType::Body], limit)
         .await
         .map_err(read_refusal)?;
-    let body = read_payload(recv, header).await.map_err(read_refusal)?;
+    let body = recv.read_payload(header).await.map_err(read_refusal)?;
     // The FIN ends a request: reading it spares the validator a STOP_SENDING.
-    read_end(recv).await.map_err(read_refusal)?;
+    recv.read_end().await.map_err(read_refusal)?;
     let head = Head {
         request_id: head.request_id,
         timeout_ms: head.timeout_ms,
@@ -272,11 +275,11 @@ async fn refuse_unread(
     shared: &MinerShared,
     routed: Option<&Route>,
     caller: &Caller,
-    (mut send, mut recv): (quinn::SendStream, quinn::RecvStream),
+    (mut send, mut recv): (quinn::SendStream, FrameReader),
     received: Instant,
     refusal: Refusal,
 ) {
-    let _ = recv.stop(REFUSED.into());
+    let _ = recv.stream_mut().stop(REFUSED.into());
     let result = Err(refusal);
     match routed {
         Some(route) => record(route, caller, received, &result),

@@ -6,9 +6,7 @@ use std::time::Duration;
 use axonite::StatusCode;
 use axonite::protocol::codec::{decode_body, decode_envelope, encode_frame};
 use axonite::protocol::{FrameError, FrameType, Limits, RequestHead, ResponseHead, StreamEnd};
-use axonite::transport::{
-    ReadFrameError, read_end, read_frame, read_header, read_payload, write_head_and_payload,
-};
+use axonite::transport::{FrameReader, ReadFrameError, write_head_and_payload};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
@@ -33,14 +31,15 @@ pub(crate) fn with_close_reason(conn: &quinn::Connection, e: QueryError) -> Quer
     }
 }
 
-/// Opens a stream and sends a request head and body.
+/// Opens a stream and sends a request head and body; the response is read from the
+/// returned reader.
 pub(crate) async fn send_request(
     conn: &quinn::Connection,
     synapse: &str,
     request_id: u64,
     timeout: Duration,
     body: &Bytes,
-) -> Result<(quinn::SendStream, quinn::RecvStream), QueryError> {
+) -> Result<(quinn::SendStream, FrameReader), QueryError> {
     let (mut send, recv) = conn
         .open_bi()
         .await
@@ -57,16 +56,18 @@ pub(crate) async fn send_request(
         .await
         .map_err(QueryError::Connection)?;
     let _ = send.finish();
-    Ok((send, recv))
+    Ok((send, FrameReader::new(recv)))
 }
 
 /// Reads a unary response: head, then the body on 200.
 pub(crate) async fn read_response<R: DeserializeOwned>(
-    recv: &mut quinn::RecvStream,
+    recv: &mut FrameReader,
     limits: &Limits,
 ) -> (Option<Duration>, Result<R, QueryError>) {
-    let head_bytes = match read_frame(recv, &[FrameType::ResponseHead], limits.max_head_frame).await
-    {
+    let head = recv
+        .read_frame(&[FrameType::ResponseHead], limits.max_head_frame)
+        .await;
+    let head_bytes = match head {
         Ok((_, bytes)) => bytes,
         Err(e) => return (None, Err(read_error(e))),
     };
@@ -78,16 +79,19 @@ pub(crate) async fn read_response<R: DeserializeOwned>(
     let status = StatusCode(head.status);
     if !status.is_success() {
         // The status is the answer; the end is read only so the stream closes quietly.
-        let _ = read_end(recv).await;
+        let _ = recv.read_end().await;
         let message = head.message.into_owned();
         return (process_time, Err(QueryError::Status { status, message }));
     }
-    let body = match read_frame(recv, &[FrameType::Body], limits.max_response_body).await {
+    let body = recv
+        .read_frame(&[FrameType::Body], limits.max_response_body)
+        .await;
+    let body = match body {
         Ok((_, body)) => body,
         Err(e) => return (process_time, Err(read_error(e))),
     };
     // Reading the FIN spares the miner a STOP_SENDING (a datagram per request).
-    if let Err(e) = read_end(recv).await {
+    if let Err(e) = recv.read_end().await {
         return (process_time, Err(read_error(e)));
     }
     let decoded = decode_body::<R>(&body, limits.max_decode_depth)
@@ -97,7 +101,7 @@ pub(crate) async fn read_response<R: DeserializeOwned>(
 
 /// A streaming response being read: chunks until the end frame.
 pub struct ChunkStream<T> {
-    pub(crate) recv: quinn::RecvStream,
+    pub(crate) recv: FrameReader,
     pub(crate) limits: Limits,
     pub(crate) deadline: tokio::time::Instant,
     pub(crate) received: u64,
@@ -115,7 +119,7 @@ impl<T: DeserializeOwned> ChunkStream<T> {
         let (recv, limits) = (&mut self.recv, &self.limits);
         let read = async move {
             let kinds = [FrameType::StreamChunk, FrameType::StreamEnd];
-            let header = read_header(recv, &kinds, limits.max_response_body).await?;
+            let header = recv.read_header(&kinds, limits.max_response_body).await?;
             // The end of a stream is a small head, not a body: its own, smaller limit.
             if header.ty == FrameType::StreamEnd && header.len as usize > limits.max_head_frame {
                 return Err(ReadFrameError::Frame(FrameError::TooLarge {
@@ -123,7 +127,7 @@ impl<T: DeserializeOwned> ChunkStream<T> {
                     limit: limits.max_head_frame,
                 }));
             }
-            let payload = read_payload(recv, header).await?;
+            let payload = recv.read_payload(header).await?;
             Ok((header, payload))
         };
         let (header, payload) = match tokio::time::timeout_at(self.deadline, read).await {
@@ -147,7 +151,7 @@ impl<T: DeserializeOwned> ChunkStream<T> {
         let end: StreamEnd<'_> =
             decode_envelope(&payload).map_err(|e| QueryError::Protocol(e.to_string()))?;
         // The end frame is the last: read the FIN so the stream closes without STOP_SENDING.
-        match tokio::time::timeout_at(self.deadline, read_end(&mut self.recv)).await {
+        match tokio::time::timeout_at(self.deadline, self.recv.read_end()).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(read_error(e)),
             Err(_) => return Err(QueryError::Timeout),
