@@ -35,8 +35,15 @@ pub fn decode_envelope<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, Cod
 /// Encodes a user body (a synapse request, response or stream chunk) as MessagePack with
 /// field names, so that adding optional fields keeps old peers compatible.
 pub fn encode_body<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
-    rmp_serde::to_vec_named(value).map_err(|e| CodecError::Encode(e.to_string()))
+    // Room for a small body at once: growing from empty cost several reallocations.
+    let mut out = Vec::with_capacity(BODY_START_CAPACITY);
+    rmp_serde::encode::write_named(&mut out, value)
+        .map_err(|e| CodecError::Encode(e.to_string()))?;
+    Ok(out)
 }
+
+/// First allocation of an encoded body, in bytes.
+const BODY_START_CAPACITY: usize = 256;
 
 /// Decodes a user body, refusing nesting deeper than `max_depth`.
 pub fn decode_body<'a, T: Deserialize<'a>>(

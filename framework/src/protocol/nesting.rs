@@ -14,7 +14,7 @@ use rmp::Marker;
 pub(crate) fn check_nesting(bytes: &[u8], max_depth: usize) -> Result<(), String> {
     let mut scan = Scan { bytes, at: 0 };
     // Items still to read in each enclosing container, innermost last.
-    let mut open: Vec<u64> = Vec::new();
+    let mut open = Levels::default();
     // Items still to read at the current level: one top-level value.
     let mut left: u64 = 1;
     loop {
@@ -78,6 +78,40 @@ pub(crate) fn check_nesting(bytes: &[u8], max_depth: usize) -> Result<(), String
             }
             open.push(left);
             left = items;
+        }
+    }
+}
+
+/// Levels held without allocating; deeper ones spill to the heap. Most bodies nest a few
+/// levels, and this check runs on every request and response.
+const INLINE_LEVELS: usize = 8;
+
+/// A stack of item counts, the first [`INLINE_LEVELS`] kept inline.
+#[derive(Default)]
+struct Levels {
+    inline: [u64; INLINE_LEVELS],
+    len: usize,
+    spill: Vec<u64>,
+}
+
+impl Levels {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, items: u64) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = items,
+            None => self.spill.push(items),
+        }
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<u64> {
+        self.len = self.len.checked_sub(1)?;
+        match self.inline.get(self.len) {
+            Some(items) => Some(*items),
+            None => self.spill.pop(),
         }
     }
 }
@@ -180,6 +214,26 @@ mod tests {
         assert!(check_nesting(&[0xd9, 0x05, b'a'], 8).is_err()); // str8 of 5 with 1
         assert!(check_nesting(&[0xc7, 0x03, 0x01], 8).is_err()); // ext8 without data
         assert!(check_nesting(&[0xc1], 8).is_err());
+    }
+
+    #[test]
+    fn nesting_past_the_inline_levels_is_counted_like_the_rest() {
+        // [[[...[0]...]]]: twenty levels, twelve of them past the inline stack.
+        let mut deep = vec![0x91; 20];
+        deep.push(0x00);
+        assert!(
+            check_nesting(&deep, 19)
+                .unwrap_err()
+                .contains("deeper than 19")
+        );
+        assert_eq!(check_nesting(&deep, 20), Ok(()));
+        // The same levels, each closed with a sibling after it: pops come back through the
+        // spilled levels in order.
+        let mut wide = vec![0x92; 12];
+        wide.push(0x00);
+        wide.extend(std::iter::repeat_n(0x01, 12));
+        assert_eq!(check_nesting(&wide, 12), Ok(()));
+        assert!(check_nesting(&wide[..wide.len() - 1], 12).is_err());
     }
 
     #[test]
