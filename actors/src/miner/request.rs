@@ -376,7 +376,7 @@ async fn write_response(
     let len = frame.len() + body.as_ref().map_or(0, Vec::len);
     // Head and body in one write: they leave together.
     let written = match body {
-        Some(body) => write_head_and_payload(send, &frame, FrameType::Body, body.into()).await,
+        Some(body) => write_head_and_payload(send, frame, FrameType::Body, body.into()).await,
         None => write_frame(send, &frame).await,
     };
     if written.is_err() {

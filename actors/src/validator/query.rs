@@ -52,7 +52,7 @@ pub(crate) async fn send_request(
     let frame = encode_frame(FrameType::RequestHead, &head)
         .map_err(|e| QueryError::Encode(e.to_string()))?;
     // Head and body in one write: they leave together.
-    write_head_and_payload(&mut send, &frame, FrameType::Body, body.clone())
+    write_head_and_payload(&mut send, frame, FrameType::Body, body.clone())
         .await
         .map_err(QueryError::Connection)?;
     let _ = send.finish();

@@ -91,19 +91,19 @@ pub async fn write_frame(send: &mut quinn::SendStream, frame: &[u8]) -> Result<(
 
 /// Writes an encoded frame (a request or response head) and then `payload` as a frame of
 /// type `ty`, in one write: quinn then usually sends them in the same packets instead of
-/// one packet per write. `payload` is handed over without a copy.
+/// one packet per write. The payload's header is appended to `head_frame`'s buffer (no new
+/// allocation when it has room, as [`encode_frame`](crate::protocol::codec::encode_frame)
+/// leaves) and `payload` is handed over without a copy.
 pub async fn write_head_and_payload(
     send: &mut quinn::SendStream,
-    head_frame: &[u8],
+    mut head_frame: Vec<u8>,
     ty: FrameType,
     payload: Bytes,
 ) -> Result<(), String> {
     let len = u32::try_from(payload.len())
         .map_err(|_| format!("payload of {} bytes does not fit in a frame", payload.len()))?;
-    let mut first = Vec::with_capacity(head_frame.len() + FrameHeader::LEN);
-    first.extend_from_slice(head_frame);
-    first.extend_from_slice(&FrameHeader::encode(ty, len));
-    let mut chunks = [Bytes::from(first), payload];
+    head_frame.extend_from_slice(&FrameHeader::encode(ty, len));
+    let mut chunks = [Bytes::from(head_frame), payload];
     send.write_all_chunks(&mut chunks)
         .await
         .map_err(|e| e.to_string())
