@@ -10,10 +10,13 @@
 //!
 //! Run the same with `--system quinn` (the ceiling) and `--system btlightning` and compare
 //! instructions per request: (total − the run with `--requests 0`) / requests.
+//! `--inflight 32` keeps 32 echoes in flight, as the echo scenario's throughput figure does.
+//! `scripts/bench-instructions` runs all of this and prints the table.
 //!
 //! `--connects N` adds N fresh clients after the echoes (client start, connect, handshake,
 //! one echo, close), for the cost of a connection: (total − the run without) / N.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axonite::Keypair;
@@ -40,6 +43,10 @@ pub struct ProfileArgs {
     /// Fresh clients after the echoes, each connecting, echoing once and closing.
     #[arg(long, default_value_t = 0)]
     pub connects: u64,
+    /// Echoes in flight on the one connection (1: one after another). The echo scenario's
+    /// throughput is measured at 32.
+    #[arg(long, default_value_t = 1)]
+    pub inflight: u64,
 }
 
 /// A server of any system, stopped when done.
@@ -91,12 +98,29 @@ pub async fn run(args: ProfileArgs) -> Result<(), ScenarioError> {
         .await
         .map_err(|e| ScenarioError::Usage(format!("warm-up echo: {e}")))?;
     let started = Instant::now();
+    let (client, request) = (Arc::new(client), Arc::new(request));
+    let lanes = args.inflight.max(1);
+    let mut tasks = tokio::task::JoinSet::new();
+    for lane in 0..lanes {
+        // The requests split over the lanes, the remainder on the first ones.
+        let n = args.requests / lanes + u64::from(lane < args.requests % lanes);
+        let (client, request) = (client.clone(), request.clone());
+        tasks.spawn(async move {
+            let mut failed = 0u64;
+            for _ in 0..n {
+                failed += u64::from(client.echo(&request).await.is_err());
+            }
+            failed
+        });
+    }
     let mut failed = 0u64;
-    for _ in 0..args.requests {
-        failed += u64::from(client.echo(&request).await.is_err());
+    while let Some(lane) = tasks.join_next().await {
+        failed += lane.unwrap_or(1);
     }
     let elapsed = started.elapsed();
-    client.close().await;
+    if let Ok(client) = Arc::try_unwrap(client) {
+        client.close().await;
+    }
     // Timed like the echo scenario's connection setup: connect and first echo, not the close.
     let mut connects_elapsed = std::time::Duration::ZERO;
     for _ in 0..args.connects {
@@ -115,10 +139,11 @@ pub async fn run(args: ProfileArgs) -> Result<(), ScenarioError> {
     }
     let per = elapsed.as_secs_f64() * 1e6 / args.requests.max(1) as f64;
     println!(
-        "{}: {} echoes of {} B in {:.3} s ({per:.1} µs each), {failed} failed",
+        "{}: {} echoes of {} B, {} in flight, in {:.3} s ({per:.1} µs each), {failed} failed",
         args.system.name(),
         args.requests,
         args.payload,
+        lanes,
         elapsed.as_secs_f64()
     );
     if args.connects > 0 {
