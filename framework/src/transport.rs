@@ -23,3 +23,29 @@ pub use tls::{TlsError, client_config, client_config_with_alpn, server_config, s
 /// The server name a validator puts in its TLS ClientHello. Not checked: trust comes from
 /// the handshake, not from names or certificates.
 pub const SERVER_NAME: &str = "axonite";
+
+/// A connected pair on loopback for the transport's own tests.
+#[cfg(test)]
+pub(crate) mod loopback {
+    use super::{SERVER_NAME, TransportSettings, client_config, server_config};
+
+    /// Both endpoints (keep them alive), the client's connection and the server's, with
+    /// Axonite's configs for `settings`; the server side is not authenticated yet.
+    pub(crate) async fn pair(
+        settings: &TransportSettings,
+    ) -> ([quinn::Endpoint; 2], quinn::Connection, quinn::Connection) {
+        let server = quinn::Endpoint::server(
+            server_config(settings).unwrap(),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .unwrap();
+        let addr = server.local_addr().unwrap();
+        let mut client = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
+        client.set_default_client_config(client_config(settings).unwrap());
+        let (to_server, at_server) = tokio::join!(
+            async { client.connect(addr, SERVER_NAME).unwrap().await.unwrap() },
+            async { server.accept().await.unwrap().await.unwrap() },
+        );
+        ([server, client], to_server, at_server)
+    }
+}

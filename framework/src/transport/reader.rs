@@ -135,25 +135,14 @@ mod tests {
 
     use super::*;
     use crate::protocol::FrameError;
-    use crate::transport::{SERVER_NAME, TransportSettings, client_config, server_config};
+    use crate::transport::{TransportSettings, loopback};
 
     /// A connected pair on loopback; the server side is authenticated (all streams open).
     async fn pair() -> ([quinn::Endpoint; 2], quinn::Connection, quinn::Connection) {
         let settings = TransportSettings::default();
-        let server = quinn::Endpoint::server(
-            server_config(&settings).unwrap(),
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .unwrap();
-        let addr = server.local_addr().unwrap();
-        let mut client = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
-        client.set_default_client_config(client_config(&settings).unwrap());
-        let (to_server, at_server) = tokio::join!(
-            async { client.connect(addr, SERVER_NAME).unwrap().await.unwrap() },
-            async { server.accept().await.unwrap().await.unwrap() },
-        );
+        let (endpoints, to_server, at_server) = loopback::pair(&settings).await;
         settings.authenticated(&at_server);
-        ([server, client], to_server, at_server)
+        (endpoints, to_server, at_server)
     }
 
     /// Sends `parts` on a new stream, each written separately after a pause (so they arrive

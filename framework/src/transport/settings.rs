@@ -80,7 +80,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::transport::{SERVER_NAME, client_config, server_config};
+    use crate::transport::loopback;
 
     /// Bound of each write below: a write that flow control blocks stays blocked.
     const BLOCKED: Duration = Duration::from_millis(500);
@@ -88,19 +88,7 @@ mod tests {
     #[tokio::test]
     async fn an_unauthenticated_peer_can_send_only_the_preauth_window() {
         let settings = TransportSettings::default();
-        let server = quinn::Endpoint::server(
-            server_config(&settings).unwrap(),
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .unwrap();
-        let addr = server.local_addr().unwrap();
-        let mut client = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
-        client.set_default_client_config(client_config(&settings).unwrap());
-
-        let (to_server, server_conn) = tokio::join!(
-            async { client.connect(addr, SERVER_NAME).unwrap().await.unwrap() },
-            async { server.accept().await.unwrap().await.unwrap() },
-        );
+        let (_endpoints, to_server, server_conn) = loopback::pair(&settings).await;
         // The server never reads: what the client gets to send is what the server buffers.
         let (mut send, _recv) = to_server.open_bi().await.unwrap();
         let big = vec![7u8; 1024 * 1024];
