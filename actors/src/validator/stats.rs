@@ -16,6 +16,13 @@ pub(crate) struct SynapseQueries {
     pub(crate) latency: LatencyHistogram,
 }
 
+impl SynapseQueries {
+    fn record(&self, status: StatusCode, latency: Duration) {
+        self.tally.record(status);
+        self.latency.record(latency);
+    }
+}
+
 /// Query counters by synapse, created on a synapse's first query.
 #[derive(Default)]
 pub(crate) struct QueryStats(DashMap<&'static str, Arc<SynapseQueries>>);
@@ -25,14 +32,10 @@ impl QueryStats {
     /// count as their nearest status (unreachable as 503, timed out as 408).
     pub(crate) fn record(&self, synapse: &'static str, status: StatusCode, latency: Duration) {
         // A read lock on the hot path; the write lock only on a synapse's first query.
-        if let Some(queries) = self.0.get(synapse) {
-            queries.tally.record(status);
-            queries.latency.record(latency);
-            return;
+        match self.0.get(synapse) {
+            Some(queries) => queries.record(status, latency),
+            None => self.0.entry(synapse).or_default().record(status, latency),
         }
-        let queries = self.0.entry(synapse).or_default().clone();
-        queries.tally.record(status);
-        queries.latency.record(latency);
     }
 
     /// A snapshot by synapse.

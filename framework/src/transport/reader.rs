@@ -58,7 +58,7 @@ impl FrameReader {
         max_len: usize,
     ) -> Result<FrameHeader, ReadFrameError> {
         while self.buffered.len() < FrameHeader::LEN {
-            if !self.fill(FrameHeader::LEN - self.buffered.len()).await? {
+            if !self.fill().await? {
                 return Err(if self.buffered.is_empty() {
                     ReadFrameError::Finished
                 } else {
@@ -104,16 +104,16 @@ impl FrameReader {
         }
     }
 
-    /// Appends the next chunk to the buffer; `false` at the end of the stream. Takes at least
-    /// `need` bytes' worth when the buffer has to be copied (a header split across chunks).
-    async fn fill(&mut self, need: usize) -> Result<bool, ReadFrameError> {
+    /// Appends the next chunk to the buffer (a copy only when a header was split across
+    /// chunks); `false` at the end of the stream.
+    async fn fill(&mut self) -> Result<bool, ReadFrameError> {
         let Some(chunk) = self.next_chunk(usize::MAX).await? else {
             return Ok(false);
         };
         if self.buffered.is_empty() {
             self.buffered = chunk;
         } else {
-            let mut joined = BytesMut::with_capacity(self.buffered.len() + chunk.len().max(need));
+            let mut joined = BytesMut::with_capacity(self.buffered.len() + chunk.len());
             joined.extend_from_slice(&self.buffered);
             joined.extend_from_slice(&chunk);
             self.buffered = joined.freeze();
