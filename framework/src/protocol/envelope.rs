@@ -74,6 +74,23 @@ pub struct ResponseHead<'a> {
     pub process_time_us: u64,
 }
 
+/// Payload of a [`FrameType::LaneResponseHead`](super::FrameType::LaneResponseHead): the
+/// head of an answer on a lane, where answers may come in any order, so it names its request.
+/// On status 200 the response body follows in a [`FrameType::Body`](super::FrameType::Body)
+/// frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaneResponseHead<'a> {
+    /// The `request_id` of the [`RequestHead`] this answers.
+    pub request_id: u64,
+    /// Status code (see [`StatusCode`](super::StatusCode)).
+    pub status: u16,
+    /// Human-readable detail; empty on success. Never carries secrets or handler internals.
+    #[serde(borrow)]
+    pub message: Cow<'a, str>,
+    /// Time the miner spent on the request, in microseconds.
+    pub process_time_us: u64,
+}
+
 /// Payload of a [`FrameType::StreamEnd`](super::FrameType::StreamEnd). (A
 /// [`FrameType::StreamChunk`](super::FrameType::StreamChunk) payload is the MessagePack of
 /// one chunk, with no envelope around it.)

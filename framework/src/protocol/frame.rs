@@ -22,6 +22,14 @@ pub enum FrameType {
     StreamChunk = 6,
     /// Miner to validator: the end of a streaming response, with its status.
     StreamEnd = 7,
+    /// Validator to miner, on a lane: the head of one of the requests pipelined on that
+    /// stream (a [`RequestHead`](super::RequestHead) envelope); a `Body` follows. The first
+    /// frame of a stream says what the stream is: a lane starts with this one.
+    LaneRequestHead = 8,
+    /// Miner to validator, on a lane: the head of the answer to one of its requests (a
+    /// [`LaneResponseHead`](super::LaneResponseHead), which names the request); a `Body`
+    /// follows on 200.
+    LaneResponseHead = 9,
 }
 
 impl FrameType {
@@ -35,6 +43,8 @@ impl FrameType {
             5 => Self::Body,
             6 => Self::StreamChunk,
             7 => Self::StreamEnd,
+            8 => Self::LaneRequestHead,
+            9 => Self::LaneResponseHead,
             other => return Err(FrameError::UnknownType(other)),
         })
     }
@@ -168,6 +178,17 @@ mod tests {
                 expected: FrameType::HandshakeRequest
             })
         );
+    }
+
+    #[test]
+    fn every_type_byte_round_trips_and_the_next_one_is_unknown() {
+        for byte in 1..=9u8 {
+            let ty = FrameType::from_byte(byte).unwrap();
+            assert_eq!(ty as u8, byte);
+        }
+        assert_eq!(FrameType::from_byte(10), Err(FrameError::UnknownType(10)));
+        assert!(FrameType::LaneRequestHead.is_envelope());
+        assert!(FrameType::LaneResponseHead.is_envelope());
     }
 
     #[test]
