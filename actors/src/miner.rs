@@ -40,6 +40,7 @@ mod connection;
 mod error;
 mod gate;
 mod ip_slots;
+mod lane;
 mod legacy;
 mod listener;
 mod metrics;

@@ -34,6 +34,7 @@
 mod compat;
 mod config;
 mod error;
+mod lane;
 mod legacy;
 mod metrics;
 mod pool;
@@ -50,8 +51,8 @@ use std::time::Duration;
 use axonite::StatusCode;
 use axonite::identity::{Hotkey, Keypair};
 use axonite::peer::{Peer, PeerProtocol};
-use axonite::protocol::CloseCode;
 use axonite::protocol::codec::encode_body;
+use axonite::protocol::{CloseCode, LANE_MAX_BODY};
 use axonite::synapse::{StreamingSynapse, Synapse};
 use axonite::transport::{bind_endpoint, client_config};
 use bytes::Bytes;
@@ -74,6 +75,7 @@ use crate::metrics::SupervisorCell;
 use crate::supervisor::{ChildSpec, Restart, Supervisor, SupervisorArguments, SupervisorMsg};
 use crate::time::deadline_after;
 use crate::weights::{WeightSetter, WeightsArgs, WeightsConfig, WeightsHandle, WeightsSubmitter};
+use lane::{LaneFailure, MinerLink};
 use pool::{ConnectionPool, PoolMsg};
 use shared::ValidatorShared;
 
@@ -370,7 +372,7 @@ impl Validator {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let (_send, recv) = tokio::time::timeout_at(
             deadline,
-            query::send_request(&conn, S::NAME, id, remaining, &body),
+            query::send_request(&conn.conn, S::NAME, id, remaining, &body),
         )
         .await
         .map_err(|_| QueryError::Timeout)??;
@@ -399,15 +401,37 @@ impl Validator {
                     "this miner runs a legacy HTTP axon: query it with query_compat".into(),
                 ));
             }
-            let conn = self.connection(peer, deadline).await?;
+            let link = self.connection(peer, deadline).await?;
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let (_send, mut recv) = query::send_request(&conn, synapse, id, remaining, body)
+            let limits = &self.shared.config.limits;
+            if self.shared.config.lanes && body.len() <= LANE_MAX_BODY {
+                let on_lane = async {
+                    let Some(lane) = link.lane(limits).await? else {
+                        return Ok(None);
+                    };
+                    match lane.exchange(synapse, id, remaining, body).await {
+                        Ok(answer) => Ok(Some(query::lane_outcome::<R>(answer, limits))),
+                        Err(LaneFailure::Unsupported) => {
+                            link.lanes_unsupported();
+                            Ok(None)
+                        }
+                        Err(LaneFailure::Failed(e)) => Err(e),
+                    }
+                };
+                match on_lane.await {
+                    Ok(Some(answered)) => return Ok(answered),
+                    // The miner speaks no lanes: a stream of its own, below.
+                    Ok(None) => {}
+                    Err(e) => return Err(query::with_close_reason(&link.conn, e)),
+                }
+            }
+            let conn = &link.conn;
+            let (_send, mut recv) = query::send_request(conn, synapse, id, remaining, body)
                 .await
-                .map_err(|e| query::with_close_reason(&conn, e))?;
-            let (process_time, outcome) =
-                query::read_response::<R>(&mut recv, &self.shared.config.limits).await;
-            let outcome = outcome.map_err(|e| query::with_close_reason(&conn, e));
+                .map_err(|e| query::with_close_reason(conn, e))?;
+            let (process_time, outcome) = query::read_response::<R>(&mut recv, limits).await;
+            let outcome = outcome.map_err(|e| query::with_close_reason(conn, e));
             Ok::<_, QueryError>((process_time, outcome))
         };
         let (process_time, outcome) = match tokio::time::timeout_at(deadline, exchange).await {
@@ -429,11 +453,7 @@ impl Validator {
     }
 
     /// An authenticated connection to `peer`: from the map, or from the pool.
-    async fn connection(
-        &self,
-        peer: &Peer,
-        deadline: Instant,
-    ) -> Result<quinn::Connection, QueryError> {
+    async fn connection(&self, peer: &Peer, deadline: Instant) -> Result<MinerLink, QueryError> {
         if peer.protocol == PeerProtocol::LegacyHttp {
             return Err(QueryError::Protocol(
                 "this miner runs a legacy HTTP axon: it has no QUIC connection".into(),

@@ -25,7 +25,9 @@ pub(crate) fn admit(
     config.gate.admit(config.directory.as_deref(), hotkey)
 }
 
-/// The caller of one connection as of the directory's latest generation.
+/// The caller of one connection as of the directory's latest generation. A lane keeps its
+/// own copy and looks the caller up again per request, as the connection does per stream.
+#[derive(Clone)]
 pub(crate) struct CallerView {
     caller: Arc<Caller>,
     generation: u64,

@@ -57,6 +57,10 @@ pub struct MinerConfig {
     pub response_write_timeout: Duration,
     /// Upper bound on the deadline a validator may ask for. Default 60 s.
     pub max_request_timeout: Duration,
+    /// Serve lanes: long-lived streams on which validators pipeline small requests (see
+    /// [`axonite::protocol`]). Off, a lane's first request is answered 400 as a request
+    /// stream, and Axonite validators fall back to a stream per request. Default true.
+    pub lanes: bool,
     /// Worker actors per synapse: how many requests of one synapse run at once. Default 32.
     pub workers_per_synapse: usize,
     /// Requests of one synapse waiting for a worker; past this the lowest priority is shed
@@ -108,6 +112,7 @@ impl Default for MinerConfig {
             request_read_timeout: Duration::from_secs(10),
             response_write_timeout: Duration::from_secs(10),
             max_request_timeout: Duration::from_secs(60),
+            lanes: true,
             workers_per_synapse: 32,
             queue_capacity: 1_024,
             worker_restart_policy: RestartPolicy::default()

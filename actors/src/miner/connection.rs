@@ -14,7 +14,8 @@ use tokio::time::Instant;
 
 use super::caller::{CallerView, admit};
 use super::ip_slots::IpSlot;
-use super::request::serve_request;
+use super::lane::LaneContext;
+use super::request::serve_stream;
 use super::shared::{ActiveSlot, MinerShared};
 use super::strikes::RateStrikes;
 use crate::handshake::{HandshakeFailure, serve_handshake};
@@ -131,16 +132,24 @@ async fn drive(args: ServerConnectionArgs) {
 
     let mut caller = CallerView::new(validator, remote, info, generation);
     let strikes = Arc::new(RateStrikes::new(connection.clone()));
+    // Lanes live as long as their validator keeps them open: they end when this actor does
+    // (the sender drops with this task), so they never keep a dead actor's connection open.
+    let (_alive, actor_alive) = tokio::sync::watch::channel(());
     loop {
         match connection.accept_bi().await {
             Ok((send, recv)) => match caller.current(&shared.config) {
-                Ok(caller) => {
+                Ok(current) => {
                     // A plain task, not a JoinSet: reaping a set woke this loop once more per
                     // request. A request task ends by itself: its stream fails once the
-                    // connection is gone, and its wait for the handler ends at the deadline.
-                    // Boxed, so spawning moves a pointer, not the whole request future.
+                    // connection is gone, and its wait for the handler ends at the deadline
+                    // (a lane ends with its stream). Boxed, so spawning moves a pointer, not
+                    // the whole request future.
+                    let lane = LaneContext {
+                        view: caller.clone(),
+                        actor_alive: actor_alive.clone(),
+                    };
                     let request =
-                        serve_request(shared.clone(), caller, strikes.clone(), send, recv);
+                        serve_stream(shared.clone(), current, lane, strikes.clone(), send, recv);
                     tokio::spawn(contain_panic(Box::pin(request), remote));
                 }
                 Err(reason) => {

@@ -112,6 +112,17 @@ fn page(
     ] {
         p.sample(name, &[("reason", reason)], n as f64);
     }
+    let name = "axonite_lanes_total";
+    p.counter(
+        name,
+        "Lanes (streams of pipelined requests) validators opened, and those reset for breaking the lane's rules.",
+    );
+    for (outcome, n) in [
+        ("opened", stats.lanes_opened),
+        ("broken", stats.lanes_broken),
+    ] {
+        p.sample(name, &[("outcome", outcome)], n as f64);
+    }
     p.counter(
         "axonite_address_validations_total",
         "Connection attempts answered with a QUIC Retry.",

@@ -1,4 +1,5 @@
-//! One request stream on the miner, as a short pipeline of named steps:
+//! One request stream on the miner (or, when its first frame says so, a lane: see
+//! [`super::lane`]), as a short pipeline of named steps:
 //! read head (400/413) → route (404) → rate limit (429) → read body under the synapse's
 //! limit (413) and the stream's end (400 on trailing bytes) → admit:
 //! decode, verify, blacklist, priority (400/401/403) → queue (503) → handler under the
@@ -11,8 +12,10 @@ use std::time::Duration;
 
 use axonite::handler::{Caller, RequestContext};
 use axonite::protocol::codec::{decode_envelope, encode_frame};
-use axonite::protocol::{FrameError, FrameType, RequestHead, ResponseHead, StatusCode, StreamEnd};
-use axonite::service::{Refusal, Work};
+use axonite::protocol::{
+    FrameError, FrameHeader, FrameType, RequestHead, ResponseHead, StatusCode, StreamEnd,
+};
+use axonite::service::{Admitted, Refusal, Work};
 use axonite::transport::{
     FrameReader, ReadFrameError, write_frame, write_head_and_payload, write_payload_frame,
 };
@@ -21,6 +24,7 @@ use futures_util::FutureExt;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
+use super::lane::LaneContext;
 use super::shared::{InFlight, MinerShared, Route};
 use super::strikes::RateStrikes;
 use crate::handler::Job;
@@ -28,7 +32,7 @@ use crate::text::truncate;
 use crate::time::deadline_after;
 
 /// Application error code used to stop reading a refused request body.
-const REFUSED: u32 = 1;
+pub(super) const REFUSED: u32 = 1;
 
 /// How long past its deadline a stream may take to forward its last chunks.
 const STREAM_GRACE: Duration = Duration::from_millis(500);
@@ -37,26 +41,63 @@ const STREAM_GRACE: Duration = Duration::from_millis(500);
 const REFUSAL_WRITE: Duration = Duration::from_secs(2);
 
 /// Application error code of a stream reset because the validator stopped reading.
-const WRITE_TIMED_OUT: u32 = 2;
+pub(super) const WRITE_TIMED_OUT: u32 = 2;
 
-/// Serves one request stream to completion. Never panics on peer input; every refusal is a
-/// response with a status.
-pub(crate) async fn serve_request(
+/// Serves one request stream to completion, or the lane it turns out to be (its first frame
+/// says which). Never panics on peer input; every refusal is a response with a status.
+pub(crate) async fn serve_stream(
+    shared: Arc<MinerShared>,
+    caller: Arc<Caller>,
+    lane: LaneContext,
+    strikes: Arc<RateStrikes>,
+    send: quinn::SendStream,
+    recv: quinn::RecvStream,
+) {
+    let mut recv = FrameReader::new(recv);
+    let kinds: &[FrameType] = if shared.config.lanes {
+        &[FrameType::RequestHead, FrameType::LaneRequestHead]
+    } else {
+        &[FrameType::RequestHead]
+    };
+    let limit = shared.config.limits.max_head_frame;
+    let first = tokio::time::timeout(
+        shared.config.request_read_timeout,
+        recv.read_header(kinds, limit),
+    )
+    .await;
+    match first {
+        Ok(Ok(header)) if header.ty == FrameType::LaneRequestHead => {
+            super::lane::serve_lane(shared, lane, strikes, send, recv, header).await;
+        }
+        first => serve_request(shared, caller, strikes, send, recv, first.ok()).await,
+    }
+}
+
+/// Serves one request on its own stream, whose first frame header was read as `first`
+/// (`None`: it did not arrive in time).
+async fn serve_request(
     shared: Arc<MinerShared>,
     caller: Arc<Caller>,
     strikes: Arc<RateStrikes>,
-    mut send: quinn::SendStream,
-    recv: quinn::RecvStream,
+    send: quinn::SendStream,
+    recv: FrameReader,
+    first: Option<Result<FrameHeader, ReadFrameError>>,
 ) {
     let received = Instant::now();
     let _in_flight = InFlight::enter(&shared);
-    let limits = &shared.config.limits;
+    let Some(first) = first else {
+        let refusal = Refusal::new(StatusCode::TIMEOUT, "request not received in time");
+        return refuse_unread(&shared, None, &caller, (send, recv), received, refusal).await;
+    };
+    let (mut send, mut recv) = (send, recv);
     let write_limit = shared.config.response_write_timeout;
 
     // Reading the request is bounded in time: a slow or stalled stream cannot hold it open.
     let mut routed = None;
-    let mut recv = FrameReader::new(recv);
-    let read = read_request(&shared, &caller, &strikes, &mut recv, &mut routed);
+    let read = async {
+        let header = first.map_err(read_refusal)?;
+        read_request(&shared, &caller, &strikes, &mut recv, header, &mut routed).await
+    };
     let read = tokio::time::timeout(shared.config.request_read_timeout, read).await;
     let (head, route, body) = match read {
         Ok(Ok(request)) => request,
@@ -73,62 +114,23 @@ pub(crate) async fn serve_request(
             return refuse_unread(&shared, routed, &caller, (send, recv), received, refusal).await;
         }
     };
-    let service = &route.service;
-    let synapse = service.name();
     let outcome = |result: &Result<Vec<u8>, Refusal>| {
         record(route, &caller, received, result);
     };
 
-    let timeout = match head.timeout_ms {
-        0 => service.timeout(),
-        ms => Duration::from_millis(u64::from(ms)),
-    }
-    .min(shared.config.max_request_timeout);
-    let deadline = deadline_after(received, timeout);
-    let ctx = RequestContext {
-        caller: caller.clone(),
-        synapse: service.name(),
-        request_id: head.request_id,
-        received_at: received.into_std(),
-        deadline: deadline.into_std(),
-    };
+    let (admitted, deadline) =
+        match admit_request(&shared, route, &caller, &head, body, received).await {
+            Ok(admitted) => admitted,
+            Err(refusal) => {
+                let result = Err(refusal);
+                outcome(&result);
+                return respond(&mut send, received, result, write_limit, Delivery::IfLarge).await;
+            }
+        };
 
-    // Admission hooks are user code: contain their panics too.
-    let admitted = AssertUnwindSafe(service.admit(ctx, &body, limits.max_decode_depth))
-        .catch_unwind()
-        .await;
-    drop(body);
-    let admitted = match admitted {
-        Ok(Ok(admitted)) => admitted,
-        Ok(Err(refusal)) => {
-            let result = Err(refusal);
-            outcome(&result);
-            return respond(&mut send, received, result, write_limit, Delivery::IfLarge).await;
-        }
-        Err(_) => {
-            tracing::error!(synapse, "admission hook panicked");
-            let result = Err(Refusal::new(
-                StatusCode::INTERNAL_ERROR,
-                "admission hook panicked",
-            ));
-            outcome(&result);
-            return respond(&mut send, received, result, write_limit, Delivery::IfLarge).await;
-        }
-    };
-
-    // Queue, then wait for the worker's answer.
-    let (reply, reply_rx) = oneshot::channel();
     match admitted.work {
         Work::Unary(work) => {
-            route.queue.submit(
-                admitted.priority,
-                Job {
-                    work,
-                    deadline,
-                    reply,
-                },
-            );
-            let result = await_outcome(reply_rx, deadline).await;
+            let result = run_unary(route, admitted.priority, work, deadline).await;
             outcome(&result);
             // While the miner shuts down, its drain waits for this task: hold it until the
             // answer is delivered, so closing the connections afterwards loses none.
@@ -140,6 +142,7 @@ pub(crate) async fn serve_request(
             respond(&mut send, received, result, write_limit, delivery).await;
         }
         Work::Streaming { run, mut chunks } => {
+            let (reply, reply_rx) = oneshot::channel();
             let work = Box::pin(async move { run.await.map(|()| Vec::new()) });
             route.queue.submit(
                 admitted.priority,
@@ -183,49 +186,102 @@ pub(crate) async fn serve_request(
     }
 }
 
-/// The parts of a request the pipeline needs once it has been read.
-struct Head {
-    request_id: u64,
-    timeout_ms: u32,
+/// The request's deadline: the caller's timeout (or the synapse's default), capped by the
+/// miner's.
+fn request_deadline(
+    shared: &MinerShared,
+    route: &Route,
+    head: &Head,
+    received: Instant,
+) -> Instant {
+    let timeout = match head.timeout_ms {
+        0 => route.service.timeout(),
+        ms => Duration::from_millis(u64::from(ms)),
+    }
+    .min(shared.config.max_request_timeout);
+    deadline_after(received, timeout)
 }
 
-/// Reads the head (400/413), routes it (404), and reads the body under the synapse's size
-/// limit, refusing an oversized body from its header alone (413).
+/// Decodes the body and runs the admission hooks (verify, blacklist, priority): 400, 401,
+/// 403, or 500 when a hook panicked. Returns the work and the request's deadline.
+pub(super) async fn admit_request(
+    shared: &MinerShared,
+    route: &Route,
+    caller: &Arc<Caller>,
+    head: &Head,
+    body: Bytes,
+    received: Instant,
+) -> Result<(Admitted, Instant), Refusal> {
+    let deadline = request_deadline(shared, route, head, received);
+    let service = &route.service;
+    let ctx = RequestContext {
+        caller: caller.clone(),
+        synapse: service.name(),
+        request_id: head.request_id,
+        received_at: received.into_std(),
+        deadline: deadline.into_std(),
+    };
+    // Admission hooks are user code: contain their panics too.
+    let depth = shared.config.limits.max_decode_depth;
+    let admitted = AssertUnwindSafe(service.admit(ctx, &body, depth))
+        .catch_unwind()
+        .await;
+    drop(body);
+    match admitted {
+        Ok(Ok(admitted)) => Ok((admitted, deadline)),
+        Ok(Err(refusal)) => Err(refusal),
+        Err(_) => {
+            tracing::error!(synapse = service.name(), "admission hook panicked");
+            Err(Refusal::new(
+                StatusCode::INTERNAL_ERROR,
+                "admission hook panicked",
+            ))
+        }
+    }
+}
+
+/// Queues a unary request's work and waits for the worker's answer until the deadline.
+pub(super) async fn run_unary(
+    route: &Route,
+    priority: f64,
+    work: axonite::service::BoxFuture<'static, Result<Vec<u8>, Refusal>>,
+    deadline: Instant,
+) -> Result<Vec<u8>, Refusal> {
+    let (reply, reply_rx) = oneshot::channel();
+    route.queue.submit(
+        priority,
+        Job {
+            work,
+            deadline,
+            reply,
+        },
+    );
+    await_outcome(reply_rx, deadline).await
+}
+
+/// The parts of a request the pipeline needs once it has been read.
+pub(super) struct Head {
+    pub(super) request_id: u64,
+    pub(super) timeout_ms: u32,
+}
+
+/// Reads the head whose frame header is `header` (400), routes it (404), and reads the body
+/// under the synapse's size limit, refusing an oversized body from its header alone (413).
 async fn read_request<'s>(
     shared: &'s MinerShared,
     caller: &Caller,
     strikes: &RateStrikes,
     recv: &mut FrameReader,
+    header: FrameHeader,
     routed: &mut Option<&'s Route>,
 ) -> Result<(Head, &'s Route, Bytes), Refusal> {
-    let limits = &shared.config.limits;
-    let (_, head_bytes) = recv
-        .read_frame(&[FrameType::RequestHead], limits.max_head_frame)
-        .await
-        .map_err(read_refusal)?;
+    let head_bytes = recv.read_payload(header).await.map_err(read_refusal)?;
     let head: RequestHead<'_> = decode_envelope(&head_bytes)
         .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("bad request head: {e}")))?;
-    let route = shared.routes.get(head.synapse.as_ref()).ok_or_else(|| {
-        Refusal::new(
-            StatusCode::NOT_FOUND,
-            format!("unknown synapse `{}`", truncate(&head.synapse, 64)),
-        )
-    })?;
+    let route = route_of(shared, &head)?;
     *routed = Some(route);
-    // Rate limits: after routing (so unknown synapses stay 404), before the body is read.
-    if let Some(limits) = &shared.rate_limits {
-        match limits.check(caller) {
-            Ok(()) => strikes.admitted(),
-            Err(e) => {
-                strikes.refused();
-                return Err(Refusal::new(StatusCode::RATE_LIMITED, e.to_string()));
-            }
-        }
-    }
-    let limit = route
-        .service
-        .max_request_bytes()
-        .map_or(limits.max_request_body, |l| l.min(limits.max_request_body));
+    check_rate(shared, caller, strikes)?;
+    let limit = body_limit(shared, route);
     let header = recv
         .read_header(&[FrameType::Body], limit)
         .await
@@ -238,6 +294,47 @@ async fn read_request<'s>(
         timeout_ms: head.timeout_ms,
     };
     Ok((head, route, body))
+}
+
+/// The route of `head`'s synapse (404 when the miner has none).
+pub(super) fn route_of<'s>(
+    shared: &'s MinerShared,
+    head: &RequestHead<'_>,
+) -> Result<&'s Route, Refusal> {
+    shared.routes.get(head.synapse.as_ref()).ok_or_else(|| {
+        Refusal::new(
+            StatusCode::NOT_FOUND,
+            format!("unknown synapse `{}`", truncate(&head.synapse, 64)),
+        )
+    })
+}
+
+/// The caller's rate limit (429), checked after routing (so unknown synapses stay 404) and
+/// before the body is read.
+pub(super) fn check_rate(
+    shared: &MinerShared,
+    caller: &Caller,
+    strikes: &RateStrikes,
+) -> Result<(), Refusal> {
+    if let Some(limits) = &shared.rate_limits {
+        match limits.check(caller) {
+            Ok(()) => strikes.admitted(),
+            Err(e) => {
+                strikes.refused();
+                return Err(Refusal::new(StatusCode::RATE_LIMITED, e.to_string()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The largest body `route` accepts: the synapse's own limit under the miner's.
+pub(super) fn body_limit(shared: &MinerShared, route: &Route) -> usize {
+    let limits = &shared.config.limits;
+    route
+        .service
+        .max_request_bytes()
+        .map_or(limits.max_request_body, |l| l.min(limits.max_request_body))
 }
 
 /// Waits for the worker until the deadline; this is the request's only deadline timer (the
@@ -260,7 +357,7 @@ pub(super) async fn await_outcome(
     }
 }
 
-fn read_refusal(e: ReadFrameError) -> Refusal {
+pub(super) fn read_refusal(e: ReadFrameError) -> Refusal {
     match e {
         ReadFrameError::Frame(FrameError::TooLarge { len, limit }) => Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -294,13 +391,18 @@ async fn refuse_unread(
 }
 
 /// Counts a request's outcome and latency under its synapse, and logs a refusal.
-fn record(route: &Route, caller: &Caller, received: Instant, result: &Result<Vec<u8>, Refusal>) {
+pub(super) fn record(
+    route: &Route,
+    caller: &Caller,
+    received: Instant,
+    result: &Result<Vec<u8>, Refusal>,
+) {
     route.tally.record(status_of(result));
     route.latency.record(received.elapsed());
     log_refusal(caller, route.service.name(), result);
 }
 
-fn status_of(result: &Result<Vec<u8>, Refusal>) -> StatusCode {
+pub(super) fn status_of(result: &Result<Vec<u8>, Refusal>) -> StatusCode {
     result
         .as_ref()
         .map_or_else(|r| r.status, |_| StatusCode::OK)
@@ -308,7 +410,7 @@ fn status_of(result: &Result<Vec<u8>, Refusal>) -> StatusCode {
 
 /// Refusals are logged at debug level: a flood must not flood the logs (the miner's
 /// periodic report sums refusals up by reason).
-fn log_refusal(caller: &Caller, synapse: &str, result: &Result<Vec<u8>, Refusal>) {
+pub(super) fn log_refusal(caller: &Caller, synapse: &str, result: &Result<Vec<u8>, Refusal>) {
     if let Err(refusal) = result {
         tracing::debug!(
             caller = %caller.hotkey,
@@ -320,7 +422,7 @@ fn log_refusal(caller: &Caller, synapse: &str, result: &Result<Vec<u8>, Refusal>
     }
 }
 
-fn micros_since(start: Instant) -> u64 {
+pub(super) fn micros_since(start: Instant) -> u64 {
     u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
 

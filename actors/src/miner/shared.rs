@@ -63,6 +63,8 @@ impl MinerShared {
             handshakes_timed_out: n(&c.handshakes_timed_out),
             revoked: n(&c.revoked),
             disconnected_rate_limited: n(&c.disconnected_rate_limited),
+            lanes_opened: n(&c.lanes_opened),
+            lanes_broken: n(&c.lanes_broken),
             pending_handshakes: self.pending.total(),
             active_connections: self.active.load(Ordering::Relaxed),
             rate_limited: self.rate_limits.as_ref().map_or(0, |l| l.refusals().0),

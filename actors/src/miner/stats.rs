@@ -23,6 +23,8 @@ pub(crate) struct Counters {
     pub(crate) handshakes_timed_out: AtomicU64,
     pub(crate) revoked: AtomicU64,
     pub(crate) disconnected_rate_limited: AtomicU64,
+    pub(crate) lanes_opened: AtomicU64,
+    pub(crate) lanes_broken: AtomicU64,
 }
 
 /// A snapshot of a miner's counters.
@@ -57,6 +59,12 @@ pub struct MinerStats {
     /// Connections closed because their requests kept being refused 429
     /// ([`RateLimitConfig::disconnect_after`](crate::rate_limit::RateLimitConfig)).
     pub disconnected_rate_limited: u64,
+    /// Lanes validators opened (long-lived streams carrying pipelined requests; see
+    /// [`axonite::protocol`]).
+    pub lanes_opened: u64,
+    /// Of those: reset because their validator broke the lane's rules (an oversized body, a
+    /// malformed head, a request that stalled halfway).
+    pub lanes_broken: u64,
     /// Connections handshaking right now.
     pub pending_handshakes: usize,
     /// Authenticated connections open right now.

@@ -23,6 +23,11 @@ impl RateStrikes {
         }
     }
 
+    /// The connection these strikes are counted on.
+    pub(crate) fn connection(&self) -> &quinn::Connection {
+        &self.connection
+    }
+
     pub(crate) fn admitted(&self) {
         self.consecutive.store(0, Ordering::Relaxed);
     }

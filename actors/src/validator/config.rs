@@ -32,6 +32,13 @@ pub struct ValidatorConfig {
     /// Where to serve Prometheus metrics (`GET /metrics`, plain HTTP). `None` (the
     /// default): no endpoint. Use a loopback address unless a scraper elsewhere needs it.
     pub metrics: Option<SocketAddr>,
+    /// Pipeline unary requests with bodies up to
+    /// [`LANE_MAX_BODY`](axonite::protocol::LANE_MAX_BODY) on one long-lived stream per
+    /// miner (a *lane*) instead of opening a stream per request: about twice the requests
+    /// per second per core. The cost: answers on a lane leave the miner one after another,
+    /// so a large answer delays the small ones behind it by its transfer time. Larger
+    /// requests and streaming synapses always take a stream of their own. Default true.
+    pub lanes: bool,
 }
 
 impl Default for ValidatorConfig {
@@ -48,6 +55,7 @@ impl Default for ValidatorConfig {
             supervisor_policy: RestartPolicy::default(),
             connect_to_metagraph: true,
             metrics: None,
+            lanes: true,
         }
     }
 }

@@ -13,6 +13,7 @@ use axonite::transport::SERVER_NAME;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
 use super::QueryError;
+use super::lane::MinerLink;
 use super::shared::ValidatorShared;
 use axonite::metagraph::Metagraph;
 
@@ -22,7 +23,7 @@ use crate::task::OwnedTask;
 use crate::time::deadline_after;
 
 /// Reply to a connect request.
-pub(crate) type ConnectReply = RpcReplyPort<Result<quinn::Connection, QueryError>>;
+pub(crate) type ConnectReply = RpcReplyPort<Result<MinerLink, QueryError>>;
 
 /// Messages of the pool.
 pub(crate) enum PoolMsg {
@@ -91,7 +92,8 @@ impl Actor for ConnectionPool {
                 match result {
                     Ok(conn) => {
                         state.failures.remove(&peer.hotkey);
-                        let old = state.shared.connections.insert(peer.hotkey, conn.clone());
+                        let link = MinerLink::new(conn.clone());
+                        let old = state.shared.connections.insert(peer.hotkey, link.clone());
                         if let Some(old) = old {
                             // The miner moved (new address): retire the old session.
                             old.close(CloseCode::Normal.code().into(), b"replaced");
@@ -100,7 +102,7 @@ impl Actor for ConnectionPool {
                         // actor only reacts to the close, which cannot be missed (a closed
                         // connection's `closed()` resolves at once).
                         for reply in waiting {
-                            let _ = reply.send(Ok(conn.clone()));
+                            let _ = reply.send(Ok(link.clone()));
                         }
                         let args = (peer.hotkey, conn.clone(), state.shared.clone());
                         if let Err(e) =
@@ -208,7 +210,7 @@ impl PoolState {
             .into_iter()
             .map(|p| (p.hotkey, p))
             .collect();
-        let stale: Vec<(Hotkey, quinn::Connection)> = self
+        let stale: Vec<(Hotkey, MinerLink)> = self
             .shared
             .connections
             .iter()

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use super::QueryError;
+use super::lane::LaneAnswer;
 
 pub(crate) fn read_error(e: ReadFrameError) -> QueryError {
     match e {
@@ -97,6 +98,24 @@ pub(crate) async fn read_response<R: DeserializeOwned>(
     let decoded = decode_body::<R>(&body, limits.max_decode_depth)
         .map_err(|e| QueryError::Decode(e.to_string()));
     (process_time, decoded)
+}
+
+/// The outcome of an answer that came on a lane: the status, or on 200 the decoded body.
+pub(crate) fn lane_outcome<R: DeserializeOwned>(
+    answer: LaneAnswer,
+    limits: &Limits,
+) -> (Option<Duration>, Result<R, QueryError>) {
+    let process_time = Some(answer.process_time);
+    let status = StatusCode(answer.status);
+    let outcome = match answer.body {
+        Some(body) if status.is_success() => decode_body::<R>(&body, limits.max_decode_depth)
+            .map_err(|e| QueryError::Decode(e.to_string())),
+        _ => Err(QueryError::Status {
+            status,
+            message: answer.message,
+        }),
+    };
+    (process_time, outcome)
 }
 
 /// A streaming response being read: chunks until the end frame.

@@ -7,6 +7,7 @@ use ractor::ActorRef;
 use tokio::sync::watch;
 
 use super::ValidatorConfig;
+use super::lane::MinerLink;
 use super::pool::PoolMsg;
 use super::stats::QueryStats;
 use crate::metagraph::MetagraphHandle;
@@ -16,9 +17,9 @@ pub(crate) struct ValidatorShared {
     pub(crate) config: ValidatorConfig,
     pub(crate) endpoint: quinn::Endpoint,
     pub(crate) client_config: quinn::ClientConfig,
-    /// Authenticated connections by miner hotkey. Values are cloned out at once; no guard
-    /// is held across an await.
-    pub(crate) connections: DashMap<Hotkey, quinn::Connection>,
+    /// Authenticated connections (with their lanes) by miner hotkey. Values are cloned out at
+    /// once; no guard is held across an await.
+    pub(crate) connections: DashMap<Hotkey, MinerLink>,
     /// The metagraph the pool follows, when the validator follows a chain.
     pub(crate) metagraph: Option<MetagraphHandle>,
     /// Query outcomes and latencies by synapse.
@@ -76,8 +77,8 @@ impl ValidatorShared {
     }
 
     /// An open connection to `peer` at its current address, if any.
-    pub(crate) fn live_connection(&self, peer: &Peer) -> Option<quinn::Connection> {
-        let conn = self.connections.get(&peer.hotkey)?.value().clone();
-        (conn.close_reason().is_none() && conn.remote_address() == peer.addr).then_some(conn)
+    pub(crate) fn live_connection(&self, peer: &Peer) -> Option<MinerLink> {
+        let link = self.connections.get(&peer.hotkey)?.value().clone();
+        (link.remote_address() == peer.addr && link.close_reason().is_none()).then_some(link)
     }
 }

@@ -1,0 +1,307 @@
+//! The validator's side of a lane (see [`axonite::protocol`]): small unary requests to one
+//! miner pipelined on one long-lived stream instead of a stream each. A query writes its
+//! request whole under the lane's write lock and waits for its answer; the lane's reader task
+//! hands each answer to the query that waits for it, by request id, in whatever order the
+//! miner finishes them.
+//!
+//! A lane that fails (the stream or connection ends, the miner breaks the framing) fails the
+//! queries waiting on it with the reason, and the next query opens a new one. A miner that
+//! does not know lanes (an older version) answers the first with a plain 400 response head:
+//! the link remembers it, and its queries take a stream each from then on.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use axonite::protocol::codec::{decode_envelope, encode_frame};
+use axonite::protocol::{FrameType, LaneResponseHead, Limits, RequestHead};
+use axonite::transport::{FrameReader, ReadFrameError, write_head_and_payload};
+use bytes::Bytes;
+use tokio::sync::oneshot;
+
+use super::QueryError;
+use super::query::read_error;
+
+/// An authenticated connection to a miner, with its lane.
+#[derive(Clone)]
+pub(crate) struct MinerLink {
+    pub(crate) conn: quinn::Connection,
+    /// The miner's address when connected (kept here: asking quinn locks the connection).
+    addr: SocketAddr,
+    lane: Arc<LaneSlot>,
+}
+
+impl MinerLink {
+    pub(crate) fn new(conn: quinn::Connection) -> Self {
+        let addr = conn.remote_address();
+        Self {
+            conn,
+            addr,
+            lane: Arc::default(),
+        }
+    }
+
+    pub(crate) fn stable_id(&self) -> usize {
+        self.conn.stable_id()
+    }
+
+    pub(crate) fn remote_address(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub(crate) fn close_reason(&self) -> Option<quinn::ConnectionError> {
+        self.conn.close_reason()
+    }
+
+    pub(crate) fn close(&self, code: quinn::VarInt, reason: &[u8]) {
+        self.conn.close(code, reason);
+    }
+
+    /// The lane to send on, opened now if there is none (or the last one ended); `None` when
+    /// the miner does not speak lanes.
+    pub(crate) async fn lane(&self, limits: &Limits) -> Result<Option<Arc<Lane>>, QueryError> {
+        self.lane.get(&self.conn, limits).await
+    }
+
+    /// Remembers that the miner does not speak lanes.
+    pub(crate) fn lanes_unsupported(&self) {
+        self.lane.unsupported.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Where a link keeps its current lane.
+#[derive(Default)]
+struct LaneSlot {
+    current: ArcSwapOption<Lane>,
+    /// Held while a lane is being opened, so concurrent queries open one, not several.
+    opening: tokio::sync::Mutex<()>,
+    unsupported: AtomicBool,
+}
+
+impl LaneSlot {
+    async fn get(
+        &self,
+        conn: &quinn::Connection,
+        limits: &Limits,
+    ) -> Result<Option<Arc<Lane>>, QueryError> {
+        if self.unsupported.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        if let Some(lane) = self.current.load_full().filter(|l| l.is_open()) {
+            return Ok(Some(lane));
+        }
+        let _opening = self.opening.lock().await;
+        if let Some(lane) = self.current.load_full().filter(|l| l.is_open()) {
+            return Ok(Some(lane));
+        }
+        let (send, recv) = conn
+            .open_bi()
+            .await
+            .map_err(|e| QueryError::Connection(e.to_string()))?;
+        let lane = Arc::new(Lane::new(send));
+        tokio::spawn(read_answers(
+            lane.clone(),
+            FrameReader::new(recv),
+            limits.clone(),
+        ));
+        self.current.store(Some(lane.clone()));
+        Ok(Some(lane))
+    }
+}
+
+/// What the miner answered to one request on a lane.
+pub(crate) struct LaneAnswer {
+    pub(crate) status: u16,
+    pub(crate) message: String,
+    pub(crate) process_time: Duration,
+    /// The body, on 200.
+    pub(crate) body: Option<Bytes>,
+}
+
+/// Why a request on a lane got no answer.
+#[derive(Debug, Clone)]
+pub(crate) enum LaneFailure {
+    /// The miner does not speak lanes: send the request on a stream of its own.
+    Unsupported,
+    /// The lane failed.
+    Failed(QueryError),
+}
+
+type Waiter = oneshot::Sender<Result<LaneAnswer, LaneFailure>>;
+
+/// Queries waiting for their answers, until the lane ends.
+#[derive(Default)]
+struct Waiting {
+    by_id: HashMap<u64, Waiter>,
+    /// Set once the lane ended: later queries fail at once with this.
+    ended: Option<LaneFailure>,
+}
+
+/// One lane: its sending half and the queries waiting on it.
+pub(crate) struct Lane {
+    send: tokio::sync::Mutex<quinn::SendStream>,
+    waiting: Mutex<Waiting>,
+}
+
+impl Lane {
+    fn new(send: quinn::SendStream) -> Self {
+        Self {
+            send: tokio::sync::Mutex::new(send),
+            waiting: Mutex::default(),
+        }
+    }
+
+    fn waiting(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        // Nothing panics while holding it; a poisoned lock must not stop the validator.
+        self.waiting.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn is_open(&self) -> bool {
+        self.waiting().ended.is_none()
+    }
+
+    /// Sends one request and waits for its answer. Cancel-safe: dropping the future (the
+    /// query's deadline) forgets the request, and its late answer is dropped.
+    pub(crate) async fn exchange(
+        &self,
+        synapse: &str,
+        request_id: u64,
+        timeout: Duration,
+        body: &Bytes,
+    ) -> Result<LaneAnswer, LaneFailure> {
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut waiting = self.waiting();
+            if let Some(ended) = &waiting.ended {
+                return Err(ended.clone());
+            }
+            waiting.by_id.insert(request_id, tx);
+        }
+        let _forget = Forget {
+            lane: self,
+            request_id,
+        };
+        let head = RequestHead {
+            synapse: Cow::Borrowed(synapse),
+            request_id,
+            timeout_ms: u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX),
+        };
+        let frame = encode_frame(FrameType::LaneRequestHead, &head)
+            .map_err(|e| LaneFailure::Failed(QueryError::Encode(e.to_string())))?;
+        // Head and body in one write, under the lock: requests never interleave on the lane.
+        let mut send = self.send.lock().await;
+        let written = write_head_and_payload(&mut send, frame, FrameType::Body, body.clone()).await;
+        drop(send);
+        if let Err(e) = written {
+            // A miner without lanes may have refused the lane just before this write: its
+            // plain 400 is on the way, and the reader then ends the lane as `Unsupported`
+            // (bounded by the query's deadline, like any wait for an answer).
+            return match rx.await {
+                Ok(Err(LaneFailure::Unsupported)) => Err(LaneFailure::Unsupported),
+                _ => Err(LaneFailure::Failed(QueryError::Connection(e))),
+            };
+        }
+        match rx.await {
+            Ok(answer) => answer,
+            Err(_) => Err(LaneFailure::Failed(QueryError::Connection(
+                "lane ended".into(),
+            ))),
+        }
+    }
+
+    /// Ends the lane: every waiting query, and every later one, fails with `why`.
+    fn end(&self, why: LaneFailure) {
+        let waiters = {
+            let mut waiting = self.waiting();
+            waiting.ended.get_or_insert(why.clone());
+            std::mem::take(&mut waiting.by_id)
+        };
+        for (_, waiter) in waiters {
+            let _ = waiter.send(Err(why.clone()));
+        }
+    }
+}
+
+/// Forgets a request whose query stopped waiting (answered, failed or cancelled).
+struct Forget<'a> {
+    lane: &'a Lane,
+    request_id: u64,
+}
+
+impl Drop for Forget<'_> {
+    fn drop(&mut self) {
+        self.lane.waiting().by_id.remove(&self.request_id);
+    }
+}
+
+/// The lane's reader: hands answers to their queries until the lane ends, then fails the
+/// rest with the reason.
+async fn read_answers(lane: Arc<Lane>, mut recv: FrameReader, limits: Limits) {
+    let mut first = true;
+    let why = loop {
+        match read_answer(&mut recv, &limits, first).await {
+            Ok((request_id, answer)) => {
+                first = false;
+                let waiter = lane.waiting().by_id.remove(&request_id);
+                // None: that query stopped waiting (its deadline passed).
+                if let Some(waiter) = waiter {
+                    let _ = waiter.send(Ok(answer));
+                }
+            }
+            Err(why) => break why,
+        }
+    };
+    lane.end(why);
+}
+
+/// Reads one answer: its head and, on 200, its body.
+async fn read_answer(
+    recv: &mut FrameReader,
+    limits: &Limits,
+    first: bool,
+) -> Result<(u64, LaneAnswer), LaneFailure> {
+    let failed = |e: ReadFrameError| {
+        LaneFailure::Failed(match e {
+            ReadFrameError::Finished => QueryError::Connection("lane finished by the miner".into()),
+            other => read_error(other),
+        })
+    };
+    // A miner without lanes answers the first request as a request stream: a plain head.
+    let kinds: &[FrameType] = if first {
+        &[FrameType::LaneResponseHead, FrameType::ResponseHead]
+    } else {
+        &[FrameType::LaneResponseHead]
+    };
+    let header = recv
+        .read_header(kinds, limits.max_head_frame)
+        .await
+        .map_err(failed)?;
+    if header.ty == FrameType::ResponseHead {
+        return Err(LaneFailure::Unsupported);
+    }
+    let head_bytes = recv.read_payload(header).await.map_err(failed)?;
+    let head: LaneResponseHead<'_> = decode_envelope(&head_bytes)
+        .map_err(|e| LaneFailure::Failed(QueryError::Protocol(e.to_string())))?;
+    let body = if head.status == 200 {
+        let (_, body) = recv
+            .read_frame(&[FrameType::Body], limits.max_response_body)
+            .await
+            .map_err(failed)?;
+        Some(body)
+    } else {
+        None
+    };
+    Ok((
+        head.request_id,
+        LaneAnswer {
+            status: head.status,
+            message: head.message.into_owned(),
+            process_time: Duration::from_micros(head.process_time_us),
+            body,
+        },
+    ))
+}
