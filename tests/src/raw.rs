@@ -25,12 +25,12 @@ use std::time::Duration;
 use axonite::handshake::{SessionBinding, client_request, unix_millis, verify_server_response};
 use axonite::protocol::codec::{decode_body, decode_envelope, encode_body, encode_frame};
 use axonite::protocol::{
-    CloseCode, FrameType, HandshakeRequest, HandshakeResponse, Limits, PROTOCOL_NAME, RequestHead,
-    ResponseHead, StatusCode,
+    CloseCode, FrameType, HandshakeRequest, HandshakeResponse, LaneResponseHead, Limits,
+    PROTOCOL_NAME, RequestHead, ResponseHead, StatusCode,
 };
 use axonite::transport::{
-    SERVER_NAME, TransportSettings, client_config_with_alpn, read_frame, session_binding,
-    write_frame, write_payload_frame,
+    ReadFrameError, SERVER_NAME, TransportSettings, client_config_with_alpn, read_frame,
+    read_header, read_payload, session_binding, write_frame, write_payload_frame,
 };
 use axonite::{Hotkey, Keypair};
 use axonite_actors::Miner;
@@ -259,6 +259,13 @@ impl RawConnection {
         self.request(synapse, timeout_ms, &body).await
     }
 
+    /// Opens a stream to use as a lane (see [`axonite::protocol`]); nothing is sent yet, so
+    /// the miner learns of it with the first request written on it.
+    pub async fn open_lane(&self) -> RawLane {
+        let (send, recv) = self.conn.open_bi().await.expect("lane stream opens");
+        RawLane { send, recv }
+    }
+
     /// Closes the connection and lets the endpoint say goodbye.
     pub async fn close(self) {
         self.conn
@@ -283,6 +290,149 @@ impl RawResponse {
     pub fn decode<T: DeserializeOwned>(&self) -> T {
         let body = self.body.as_deref().expect("response has a body");
         decode_body(body, 64).expect("response body decodes")
+    }
+}
+
+/// A lane driven by hand: requests are written frame by frame, answers read one at a time in
+/// the order the miner sends them.
+#[derive(Debug)]
+pub struct RawLane {
+    send: quinn::SendStream,
+    recv: quinn::RecvStream,
+}
+
+impl RawLane {
+    /// Sends one request on the lane: a `LaneRequestHead` frame, then a `Body` frame with
+    /// `body`. An `Err` is the write failure (the miner stopped or reset the lane).
+    pub async fn send(
+        &mut self,
+        synapse: &str,
+        request_id: u64,
+        timeout_ms: u32,
+        body: &[u8],
+    ) -> Result<(), String> {
+        self.send_head(synapse, request_id, timeout_ms).await?;
+        write_payload_frame(&mut self.send, FrameType::Body, body).await
+    }
+
+    /// Sends one request on the lane with `body` encoded as MessagePack.
+    pub async fn send_typed<T: Serialize>(
+        &mut self,
+        synapse: &str,
+        request_id: u64,
+        timeout_ms: u32,
+        body: &T,
+    ) -> Result<(), String> {
+        let body = encode_body(body).expect("body encodes");
+        self.send(synapse, request_id, timeout_ms, &body).await
+    }
+
+    /// Sends only a `LaneRequestHead` frame; the caller writes the body (or does not).
+    pub async fn send_head(
+        &mut self,
+        synapse: &str,
+        request_id: u64,
+        timeout_ms: u32,
+    ) -> Result<(), String> {
+        let head = RequestHead {
+            synapse: Cow::Borrowed(synapse),
+            request_id,
+            timeout_ms,
+        };
+        let frame = encode_frame(FrameType::LaneRequestHead, &head).expect("head encodes");
+        write_frame(&mut self.send, &frame).await
+    }
+
+    /// Writes `bytes` verbatim on the lane.
+    pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), String> {
+        write_frame(&mut self.send, bytes).await
+    }
+
+    /// Reads the next answer on the lane: a `LaneResponseHead`, then its body on 200. An
+    /// `Err` says why none could be read (for a reset lane: a stream error).
+    pub async fn read_answer(&mut self) -> Result<RawLaneAnswer, ReadFrameError> {
+        let limits = Limits::default();
+        let header = read_header(
+            &mut self.recv,
+            &[FrameType::LaneResponseHead],
+            limits.max_head_frame,
+        )
+        .await?;
+        let head = read_payload(&mut self.recv, header).await?;
+        let head: LaneResponseHead<'_> = decode_envelope(&head).expect("lane head decodes");
+        let status = StatusCode(head.status);
+        let body = if status.is_success() {
+            let (_, body) =
+                read_frame(&mut self.recv, &[FrameType::Body], limits.max_response_body).await?;
+            Some(body)
+        } else {
+            None
+        };
+        Ok(RawLaneAnswer {
+            request_id: head.request_id,
+            status,
+            message: head.message.into_owned(),
+            body,
+        })
+    }
+
+    /// Reads `n` answers, panicking if the lane fails before they all arrive.
+    pub async fn read_answers(&mut self, n: usize) -> Vec<RawLaneAnswer> {
+        let mut answers = Vec::with_capacity(n);
+        for _ in 0..n {
+            answers.push(self.read_answer().await.expect("lane answer arrives"));
+        }
+        answers
+    }
+
+    /// Reads (and drops) whatever the miner still sends on the lane until it ends, and
+    /// returns the error code if the miner reset it; `None` if it finished it cleanly or
+    /// the connection ended.
+    pub async fn reset_code(&mut self) -> Option<u64> {
+        let mut buf = [0u8; 4096];
+        loop {
+            match self.recv.read(&mut buf).await {
+                Ok(Some(_)) => {}
+                Ok(None) => return None,
+                Err(quinn::ReadError::Reset(code)) => return Some(code.into_inner()),
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Waits until the miner stops reading the lane (STOP_SENDING) and returns its error
+    /// code; `None` if the lane ended otherwise (all data acknowledged, connection lost).
+    pub async fn stopped_code(&self) -> Option<u64> {
+        match self.send.stopped().await {
+            Ok(Some(code)) => Some(code.into_inner()),
+            _ => None,
+        }
+    }
+
+    /// Finishes the sending side: no more requests on this lane.
+    pub fn finish(&mut self) {
+        let _ = self.send.finish();
+    }
+}
+
+/// A miner's answer to one request on a lane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawLaneAnswer {
+    /// The request this answers.
+    pub request_id: u64,
+    /// The status in the answer's head.
+    pub status: StatusCode,
+    /// The message in the answer's head.
+    pub message: String,
+    /// The body frame's payload, present on 200.
+    pub body: Option<Vec<u8>>,
+}
+
+impl RawLaneAnswer {
+    /// Decodes the body as `T`, panicking when there is none or it does not decode.
+    pub fn decode<T: DeserializeOwned>(&self) -> T {
+        let body = self.body.as_deref().expect("lane answer has a body");
+        decode_body(body, 64).expect("lane answer body decodes")
     }
 }
 

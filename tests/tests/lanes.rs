@@ -1,0 +1,733 @@
+//! Lanes over real QUIC: a validator pipelines small unary requests on one long-lived stream
+//! per miner connection, and each answer finds its own query by request id, in whatever order
+//! the miner finishes them. Larger bodies and streaming synapses keep a stream of their own.
+//! On a raw lane: refusals are answered on the lane, which keeps serving; a peer that breaks
+//! the lane's rules (oversized body, garbage head, a request that stalls) loses the lane, not
+//! the connection. Either side may have lanes switched off, and queries still work.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axonite::protocol::codec::{encode_body, encode_frame};
+use axonite::protocol::{FrameHeader, FrameType, LANE_MAX_BODY, RequestHead, StatusCode};
+use axonite::{Admission, Handler, HandlerError, Keypair, RequestContext, Synapse};
+use axonite_actors::rate_limit::{Quota, RateLimitConfig, StakeTier};
+use axonite_actors::{Miner, Validator};
+use axonite_e2e::raw::{RawConnection, RawLane, read_response};
+use axonite_e2e::{NETUID, bounded, echo_miner, loopback, miner_builder, validator};
+use axonite_examples::echo::{Echo, EchoMiner, EchoReply, Words};
+use futures_util::future::join_all;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+fn ping() -> Echo {
+    Echo {
+        payload: b"ping".to_vec(),
+    }
+}
+
+/// An echo request whose payload names `i` and whose size varies with it.
+fn numbered(i: usize) -> Echo {
+    let mut payload = format!("payload-{i}-").into_bytes();
+    payload.resize(payload.len() + (i * 37) % 700, b'a' + (i % 26) as u8);
+    Echo { payload }
+}
+
+/// An echo request whose encoded body is exactly `len` bytes.
+fn echo_encoded_as(len: usize) -> Echo {
+    let probe = encode_body(&Echo {
+        payload: vec![7; len - 16],
+    })
+    .expect("encodes")
+    .len();
+    let echo = Echo {
+        payload: vec![7; len - 16 + len - probe],
+    };
+    assert_eq!(encode_body(&echo).expect("encodes").len(), len);
+    echo
+}
+
+/// Sends `request` as request `id` on `lane` and reads the next answer, asserting it is the
+/// answer to `id` with `status`.
+async fn lane_exchange<T: Serialize>(
+    lane: &mut RawLane,
+    synapse: &str,
+    id: u64,
+    request: &T,
+    status: StatusCode,
+) -> axonite_e2e::raw::RawLaneAnswer {
+    lane.send_typed(synapse, id, 5_000, request)
+        .await
+        .expect("request is written on the lane");
+    let answer = lane.read_answer().await.expect("lane answers");
+    assert_eq!(answer.request_id, id, "{answer:?}");
+    assert_eq!(answer.status, status, "{synapse} #{id}: {answer:?}");
+    answer
+}
+
+/// Asserts that a ping on `lane`, as request `id`, is echoed.
+async fn lane_pings(lane: &mut RawLane, id: u64) {
+    let answer = lane_exchange(lane, "Echo", id, &ping(), StatusCode::OK).await;
+    assert_eq!(answer.decode::<EchoReply>().payload, b"ping");
+}
+
+/// Asserts that `raw` still gets an echo answered on a stream of its own and on a new lane.
+async fn connection_still_serves(raw: &RawConnection) {
+    let reply = raw.request_typed("Echo", 5_000, &ping()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_eq!(reply.decode::<EchoReply>().payload, b"ping");
+    let mut lane = raw.open_lane().await;
+    lane_pings(&mut lane, 1).await;
+}
+
+/// Asserts that the miner reset `lane` (and stopped reading it).
+async fn expect_lane_reset(lane: &mut RawLane, what: &str) {
+    let reset = lane.reset_code().await;
+    assert!(
+        reset.is_some(),
+        "{what}: the lane was not reset ({reset:?})"
+    );
+    let stopped = lane.stopped_code().await;
+    assert!(stopped.is_some(), "{what}: the lane was not stopped");
+}
+
+async fn validator_without_lanes() -> Validator {
+    Validator::builder(Keypair::generate())
+        .netuid(NETUID)
+        .bind(loopback())
+        .configure(|c| c.lanes = false)
+        .start()
+        .await
+        .expect("validator starts")
+}
+
+/// `n` concurrent queries with distinct payloads, each asserted to get its own payload back.
+async fn concurrent_echoes(validator: &Validator, miner: &Miner, n: usize) {
+    let peer = miner.peer();
+    let requests: Vec<Echo> = (0..n).map(numbered).collect();
+    let results = join_all(
+        requests
+            .iter()
+            .map(|r| validator.query_with_timeout(&peer, r, Duration::from_secs(10))),
+    )
+    .await;
+    for (i, (request, result)) in requests.iter().zip(&results).enumerate() {
+        let reply = result
+            .outcome
+            .as_ref()
+            .unwrap_or_else(|e| panic!("query {i} failed: {e:?}"));
+        assert_eq!(
+            reply.payload, request.payload,
+            "query {i} got another answer"
+        );
+    }
+}
+
+/// `n` queries one after another, each asserted to be echoed.
+async fn sequential_echoes(validator: &Validator, miner: &Miner, n: usize) {
+    for i in 0..n {
+        let request = numbered(1_000 + i);
+        let result = validator
+            .query_with_timeout(&miner.peer(), &request, Duration::from_secs(5))
+            .await;
+        let reply = result
+            .outcome
+            .unwrap_or_else(|e| panic!("query {i} failed: {e:?}"));
+        assert_eq!(reply.payload, request.payload);
+    }
+}
+
+/// Streams the words of `text` back from `miner`.
+async fn stream_words(validator: &Validator, miner: &Miner, text: &str) -> Vec<String> {
+    let stream = validator
+        .query_stream(
+            &miner.peer(),
+            &Words { text: text.into() },
+            Duration::from_secs(10),
+        )
+        .await
+        .expect("stream opens");
+    stream.collect().await.expect("stream completes")
+}
+
+// === synapses defined by the tests ===
+
+/// A synapse with its own 1 KiB request limit.
+#[derive(Debug, Serialize, Deserialize)]
+struct Small {
+    #[serde(with = "serde_bytes")]
+    data: Vec<u8>,
+}
+
+impl Synapse for Small {
+    const NAME: &'static str = "Small";
+    type Response = u64;
+    const MAX_REQUEST_BYTES: Option<usize> = Some(1024);
+}
+
+struct SmallMiner;
+
+impl Admission<Small> for SmallMiner {}
+
+impl Handler<Small> for SmallMiner {
+    async fn forward(&self, _: &RequestContext, req: Small) -> Result<u64, HandlerError> {
+        Ok(req.data.len() as u64)
+    }
+}
+
+/// Answered only once the test opens the gate (or after 2 s, so a lane that answers in
+/// order fails the test with a clear message instead of hanging).
+#[derive(Debug, Serialize, Deserialize)]
+struct Slow {
+    tag: u32,
+}
+
+impl Synapse for Slow {
+    const NAME: &'static str = "Slow";
+    type Response = u32;
+}
+
+/// Answered at once.
+#[derive(Debug, Serialize, Deserialize)]
+struct Fast {
+    tag: u32,
+}
+
+impl Synapse for Fast {
+    const NAME: &'static str = "Fast";
+    type Response = u32;
+}
+
+#[derive(Clone)]
+struct GatedMiner {
+    gate: Arc<Notify>,
+}
+
+impl Admission<Slow> for GatedMiner {}
+
+impl Handler<Slow> for GatedMiner {
+    async fn forward(&self, _: &RequestContext, req: Slow) -> Result<u32, HandlerError> {
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.gate.notified()).await;
+        Ok(req.tag)
+    }
+}
+
+impl Admission<Fast> for GatedMiner {}
+
+impl Handler<Fast> for GatedMiner {
+    async fn forward(&self, _: &RequestContext, req: Fast) -> Result<u32, HandlerError> {
+        Ok(req.tag)
+    }
+}
+
+// === validator over lanes ===
+
+#[tokio::test]
+async fn concurrent_queries_share_one_lane_and_each_gets_its_own_answer() {
+    bounded(30, async {
+        let miner = echo_miner().await;
+        let validator = validator().await;
+        concurrent_echoes(&validator, &miner, 200).await;
+        // And through query_many, the same request to the same peer many times.
+        let peers = vec![miner.peer(); 50];
+        let results = validator
+            .query_many(&peers, &numbered(4_242), Duration::from_secs(10))
+            .await;
+        for result in &results {
+            let reply = result.outcome.as_ref().expect("query_many answered");
+            assert_eq!(reply.payload, numbered(4_242).payload);
+        }
+        let stats = miner.stats();
+        assert_eq!(stats.lanes_opened, 1, "{stats:?}");
+        assert_eq!(stats.lanes_broken, 0, "{stats:?}");
+        assert_eq!(stats.requests["Echo"].ok, 250);
+        assert_eq!(stats.handshakes_ok, 1);
+        assert_eq!(validator.connection_count(), 1);
+        validator.shutdown().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_body_over_the_lane_limit_takes_its_own_stream_and_the_lane_keeps_serving() {
+    bounded(30, async {
+        let miner = echo_miner().await;
+        let validator = validator().await;
+        let peer = miner.peer();
+        sequential_echoes(&validator, &miner, 3).await;
+        assert_eq!(miner.stats().lanes_opened, 1);
+
+        // 200 KiB, with small queries on the lane at the same time.
+        let big = Echo {
+            payload: (0..200 * 1024).map(|i| (i % 251) as u8).collect(),
+        };
+        assert!(encode_body(&big).unwrap().len() > LANE_MAX_BODY);
+        let (big_result, ()) = tokio::join!(
+            validator.query_with_timeout(&peer, &big, Duration::from_secs(10)),
+            concurrent_echoes(&validator, &miner, 20),
+        );
+        let reply = big_result.outcome.expect("the big query is answered");
+        assert_eq!(reply.payload, big.payload);
+
+        // The largest body a lane carries goes on the lane, and is served there.
+        let largest = echo_encoded_as(LANE_MAX_BODY);
+        let result = validator
+            .query_with_timeout(&peer, &largest, Duration::from_secs(10))
+            .await;
+        assert_eq!(result.outcome.expect("answered").payload, largest.payload);
+
+        sequential_echoes(&validator, &miner, 3).await;
+        let stats = miner.stats();
+        // Had the big body gone on the lane, the miner would have reset it.
+        assert_eq!(stats.lanes_opened, 1, "{stats:?}");
+        assert_eq!(stats.lanes_broken, 0, "{stats:?}");
+        assert_eq!(stats.requests["Echo"].ok, 3 + 1 + 20 + 1 + 3);
+        assert_eq!(validator.connection_count(), 1);
+        validator.shutdown().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn streaming_queries_work_next_to_lanes() {
+    bounded(30, async {
+        let miner = echo_miner().await;
+        let validator = validator().await;
+        let text = "the quick brown fox jumps over the lazy dog".to_owned();
+        let expected: Vec<String> = text.split(' ').map(str::to_owned).collect();
+        let (words, ()) = tokio::join!(
+            stream_words(&validator, &miner, &text),
+            concurrent_echoes(&validator, &miner, 30)
+        );
+        assert_eq!(words, expected);
+        // Again, once the lane is up.
+        assert_eq!(stream_words(&validator, &miner, &text).await, expected);
+        sequential_echoes(&validator, &miner, 2).await;
+
+        let stats = miner.stats();
+        assert_eq!(stats.requests["Words"].ok, 2, "{stats:?}");
+        assert_eq!(stats.requests["Words"].bad_request, 0, "{stats:?}");
+        assert_eq!(stats.requests["Echo"].ok, 32, "{stats:?}");
+        assert_eq!(stats.lanes_opened, 1, "{stats:?}");
+        assert_eq!(stats.lanes_broken, 0, "{stats:?}");
+        validator.shutdown().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+// === raw lanes ===
+
+#[tokio::test]
+async fn an_answer_that_finishes_first_comes_back_first_on_a_lane() {
+    bounded(30, async {
+        let handler = GatedMiner {
+            gate: Arc::new(Notify::new()),
+        };
+        let miner = miner_builder()
+            .handler::<Slow, _>(handler.clone())
+            .handler::<Fast, _>(handler.clone())
+            .start()
+            .await
+            .unwrap();
+        let raw = RawConnection::authenticated(&miner, &Keypair::generate()).await;
+        let mut lane = raw.open_lane().await;
+        lane.send_typed("Slow", 1, 5_000, &Slow { tag: 11 })
+            .await
+            .unwrap();
+        lane.send_typed("Fast", 2, 5_000, &Fast { tag: 22 })
+            .await
+            .unwrap();
+
+        // The slow request is still held at its gate: the fast one's answer must not wait.
+        let first = lane.read_answer().await.expect("first answer");
+        assert_eq!(
+            first.request_id, 2,
+            "the fast answer did not come first: {first:?}"
+        );
+        assert_eq!(first.status, StatusCode::OK);
+        assert_eq!(first.decode::<u32>(), 22);
+        handler.gate.notify_one();
+        let second = lane.read_answer().await.expect("second answer");
+        assert_eq!(second.request_id, 1, "{second:?}");
+        assert_eq!(second.status, StatusCode::OK);
+        assert_eq!(second.decode::<u32>(), 11);
+
+        // Many more, pipelined: each answer carries its own request's tag.
+        for id in 10..60u64 {
+            lane.send_typed("Fast", id, 5_000, &Fast { tag: id as u32 * 3 })
+                .await
+                .unwrap();
+        }
+        let answers = lane.read_answers(50).await;
+        let mut ids: Vec<u64> = answers.iter().map(|a| a.request_id).collect();
+        for answer in &answers {
+            assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+            assert_eq!(u64::from(answer.decode::<u32>()), answer.request_id * 3);
+        }
+        ids.sort_unstable();
+        assert_eq!(ids, (10..60).collect::<Vec<_>>());
+
+        let stats = miner.stats();
+        assert_eq!((stats.lanes_opened, stats.lanes_broken), (1, 0));
+        raw.close().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn refusals_on_a_lane_are_answered_there_and_the_lane_keeps_serving() {
+    bounded(30, async {
+        let miner = miner_builder()
+            .handler::<Echo, _>(EchoMiner)
+            .stream_handler::<Words, _>(EchoMiner)
+            .handler::<Small, _>(SmallMiner)
+            .start()
+            .await
+            .unwrap();
+        let raw = RawConnection::authenticated(&miner, &Keypair::generate()).await;
+        let mut lane = raw.open_lane().await;
+
+        // One refusal after another, each followed by a request that is served.
+        lane_exchange(&mut lane, "Missing", 1, &ping(), StatusCode::NOT_FOUND).await;
+        lane_pings(&mut lane, 2).await;
+        let too_big = Small {
+            data: vec![7; 2048],
+        };
+        let answer = lane_exchange(
+            &mut lane,
+            "Small",
+            3,
+            &too_big,
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+        .await;
+        assert!(answer.message.contains("1024"), "{answer:?}");
+        let fits = Small { data: vec![7; 512] };
+        let answer = lane_exchange(&mut lane, "Small", 4, &fits, StatusCode::OK).await;
+        assert_eq!(answer.decode::<u64>(), 512);
+        let words = Words { text: "a b".into() };
+        lane_exchange(&mut lane, "Words", 5, &words, StatusCode::BAD_REQUEST).await;
+        lane_pings(&mut lane, 6).await;
+        // An undecodable body is the request's problem, not the lane's.
+        lane.send("Echo", 7, 5_000, &[0xc1, 0xc1]).await.unwrap();
+        let answer = lane.read_answer().await.unwrap();
+        assert_eq!(
+            (answer.request_id, answer.status),
+            (7, StatusCode::BAD_REQUEST)
+        );
+        lane_pings(&mut lane, 8).await;
+
+        // The same refusals pipelined: each answer names its request.
+        lane.send_typed("Missing", 20, 5_000, &ping())
+            .await
+            .unwrap();
+        lane.send_typed("Small", 21, 5_000, &too_big).await.unwrap();
+        lane.send_typed("Words", 22, 5_000, &words).await.unwrap();
+        lane.send_typed("Echo", 23, 5_000, &ping()).await.unwrap();
+        let statuses: HashMap<u64, StatusCode> = lane
+            .read_answers(4)
+            .await
+            .into_iter()
+            .map(|a| (a.request_id, a.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            HashMap::from([
+                (20, StatusCode::NOT_FOUND),
+                (21, StatusCode::PAYLOAD_TOO_LARGE),
+                (22, StatusCode::BAD_REQUEST),
+                (23, StatusCode::OK),
+            ])
+        );
+
+        let stats = miner.stats();
+        assert_eq!(
+            (stats.lanes_opened, stats.lanes_broken),
+            (1, 0),
+            "{stats:?}"
+        );
+        assert_eq!(stats.unrouted.not_found, 2, "{stats:?}");
+        assert_eq!(stats.requests["Small"].too_large, 2, "{stats:?}");
+        assert_eq!(stats.requests["Words"].bad_request, 2, "{stats:?}");
+        assert_eq!(stats.requests["Echo"].ok, 4, "{stats:?}");
+        raw.close().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rate_limited_request_on_a_lane_is_429_and_the_lane_keeps_serving() {
+    bounded(30, async {
+        let limits = RateLimitConfig {
+            tiers: vec![StakeTier {
+                min_stake: 0.0,
+                quota: Quota::new(1, 2),
+            }],
+            global: None,
+            sweep_interval: Duration::from_secs(60),
+            disconnect_after: None,
+        };
+        let miner = miner_builder()
+            .rate_limits(limits)
+            .handler::<Echo, _>(EchoMiner)
+            .start()
+            .await
+            .unwrap();
+        let raw = RawConnection::authenticated(&miner, &Keypair::generate()).await;
+        let mut lane = raw.open_lane().await;
+        // The burst of 2, then a refusal.
+        lane_pings(&mut lane, 1).await;
+        lane_pings(&mut lane, 2).await;
+        lane_exchange(&mut lane, "Echo", 3, &ping(), StatusCode::RATE_LIMITED).await;
+        // The quota refills one per second: the same lane is served again.
+        let mut id = 4;
+        loop {
+            lane.send_typed("Echo", id, 5_000, &ping()).await.unwrap();
+            let answer = lane.read_answer().await.expect("lane answers");
+            assert_eq!(answer.request_id, id);
+            if answer.status == StatusCode::OK {
+                assert_eq!(answer.decode::<EchoReply>().payload, b"ping");
+                break;
+            }
+            assert_eq!(answer.status, StatusCode::RATE_LIMITED, "{answer:?}");
+            assert!(id < 40, "never served again on the lane");
+            id += 1;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let stats = miner.stats();
+        assert!(stats.rate_limited >= 1, "{stats:?}");
+        assert_eq!(stats.requests["Echo"].ok, 3, "{stats:?}");
+        assert_eq!(
+            (stats.lanes_opened, stats.lanes_broken),
+            (1, 0),
+            "{stats:?}"
+        );
+        assert_eq!(stats.active_connections, 1);
+        raw.close().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_body_over_lane_max_body_resets_the_lane_and_the_connection_keeps_serving() {
+    bounded(30, async {
+        let miner = echo_miner().await;
+        let raw = RawConnection::authenticated(&miner, &Keypair::generate()).await;
+        let mut lane = raw.open_lane().await;
+        // Exactly LANE_MAX_BODY is allowed on a lane.
+        let largest = echo_encoded_as(LANE_MAX_BODY);
+        let answer = lane_exchange(&mut lane, "Echo", 1, &largest, StatusCode::OK).await;
+        assert_eq!(answer.decode::<EchoReply>().payload, largest.payload);
+        assert_eq!(miner.stats().lanes_broken, 0);
+
+        // One byte more is announced (and partly sent).
+        lane.send_head("Echo", 2, 5_000).await.unwrap();
+        let mut bytes = FrameHeader::encode(FrameType::Body, (LANE_MAX_BODY + 1) as u32).to_vec();
+        bytes.extend_from_slice(&[0x90; 1024]);
+        let _ = lane.send_raw(&bytes).await;
+        expect_lane_reset(&mut lane, "body over LANE_MAX_BODY").await;
+        let stats = miner.stats();
+        assert_eq!(
+            (stats.lanes_opened, stats.lanes_broken),
+            (1, 1),
+            "{stats:?}"
+        );
+
+        connection_still_serves(&raw).await;
+        let stats = miner.stats();
+        assert_eq!(
+            (stats.lanes_opened, stats.lanes_broken),
+            (2, 1),
+            "{stats:?}"
+        );
+        assert_eq!(stats.active_connections, 1);
+        assert_eq!(stats.handshakes_ok, 1);
+        raw.close().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_malformed_lane_frame_resets_the_lane_and_the_connection_keeps_serving() {
+    bounded(30, async {
+        let miner = echo_miner().await;
+        let raw = RawConnection::authenticated(&miner, &Keypair::generate()).await;
+        let mut garbage_head = FrameHeader::encode(FrameType::LaneRequestHead, 4).to_vec();
+        garbage_head.extend_from_slice(&[0xc1; 4]);
+        // A well-formed head of the wrong kind: a lane carries only lane request heads.
+        let plain_head = encode_frame(
+            FrameType::RequestHead,
+            &RequestHead {
+                synapse: "Echo".into(),
+                request_id: 9,
+                timeout_ms: 5_000,
+            },
+        )
+        .unwrap();
+        let unknown_type = vec![0x42, 0, 0, 0, 1, 0];
+
+        let cases = [
+            (
+                "garbage head as the lane's first frame",
+                false,
+                &garbage_head,
+            ),
+            ("garbage head after a request", true, &garbage_head),
+            ("request head on a lane", true, &plain_head),
+            ("unknown frame type on a lane", true, &unknown_type),
+        ];
+        for (n, (what, after_request, bytes)) in cases.into_iter().enumerate() {
+            let mut lane = raw.open_lane().await;
+            if after_request {
+                lane_pings(&mut lane, 1).await;
+            }
+            let _ = lane.send_raw(bytes).await;
+            expect_lane_reset(&mut lane, what).await;
+            let stats = miner.stats();
+            assert_eq!(stats.lanes_broken, n as u64 + 1, "{what}: {stats:?}");
+            connection_still_serves(&raw).await;
+        }
+        let stats = miner.stats();
+        assert_eq!(
+            (stats.lanes_opened, stats.lanes_broken),
+            (8, 4),
+            "{stats:?}"
+        );
+        assert_eq!(stats.active_connections, 1);
+        raw.close().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_lane_request_whose_body_never_arrives_resets_the_lane_after_the_read_timeout() {
+    bounded(30, async {
+        let read_timeout = Duration::from_millis(300);
+        let miner = miner_builder()
+            .configure(|c| c.request_read_timeout = read_timeout)
+            .handler::<Echo, _>(EchoMiner)
+            .start()
+            .await
+            .unwrap();
+        let raw = RawConnection::authenticated(&miner, &Keypair::generate()).await;
+
+        // A lane idle between requests for longer than the read timeout is not broken.
+        let mut lane = raw.open_lane().await;
+        lane_pings(&mut lane, 1).await;
+        tokio::time::sleep(read_timeout * 2).await;
+        lane_pings(&mut lane, 2).await;
+        assert_eq!(miner.stats().lanes_broken, 0);
+
+        // A head, and then nothing.
+        let started = Instant::now();
+        lane.send_head("Echo", 3, 5_000).await.unwrap();
+        expect_lane_reset(&mut lane, "head without body").await;
+        assert!(
+            started.elapsed() >= read_timeout - Duration::from_millis(50),
+            "reset before the read timeout: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(miner.stats().lanes_broken, 1);
+
+        // Half a body, and then nothing.
+        let mut lane = raw.open_lane().await;
+        lane_pings(&mut lane, 1).await;
+        lane.send_head("Echo", 2, 5_000).await.unwrap();
+        let mut half = FrameHeader::encode(FrameType::Body, 100).to_vec();
+        half.extend_from_slice(&[0x90; 50]);
+        lane.send_raw(&half).await.unwrap();
+        expect_lane_reset(&mut lane, "half a body").await;
+        assert_eq!(miner.stats().lanes_broken, 2);
+
+        connection_still_serves(&raw).await;
+        let stats = miner.stats();
+        assert_eq!(
+            (stats.lanes_opened, stats.lanes_broken),
+            (3, 2),
+            "{stats:?}"
+        );
+        assert_eq!(stats.active_connections, 1);
+        raw.close().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+// === lanes switched off ===
+
+#[tokio::test]
+async fn a_miner_without_lanes_is_served_by_a_default_validator_on_streams() {
+    bounded(30, async {
+        let miner = miner_builder()
+            .configure(|c| c.lanes = false)
+            .handler::<Echo, _>(EchoMiner)
+            .start()
+            .await
+            .unwrap();
+
+        // A lane's first request is answered 400 as a plain request stream.
+        let raw = RawConnection::authenticated(&miner, &Keypair::generate()).await;
+        let mut bytes = encode_frame(
+            FrameType::LaneRequestHead,
+            &RequestHead {
+                synapse: "Echo".into(),
+                request_id: 1,
+                timeout_ms: 5_000,
+            },
+        )
+        .unwrap();
+        let body = encode_body(&ping()).unwrap();
+        bytes.extend_from_slice(&FrameHeader::encode(FrameType::Body, body.len() as u32));
+        bytes.extend_from_slice(&body);
+        let mut recv = raw.send_raw_request(&bytes).await;
+        let reply = read_response(&mut recv).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{reply:?}");
+        raw.close().await;
+
+        // A validator whose first queries are sequential, then concurrent.
+        let first = validator().await;
+        sequential_echoes(&first, &miner, 5).await;
+        concurrent_echoes(&first, &miner, 50).await;
+        // A validator whose first queries are concurrent (they all race to the first lane).
+        let second = validator().await;
+        concurrent_echoes(&second, &miner, 50).await;
+        sequential_echoes(&second, &miner, 5).await;
+
+        let stats = miner.stats();
+        assert_eq!(stats.lanes_opened, 0, "{stats:?}");
+        assert_eq!(stats.lanes_broken, 0, "{stats:?}");
+        assert_eq!(stats.requests["Echo"].ok, 110, "{stats:?}");
+        assert_eq!(stats.handshakes_ok, 3);
+        first.shutdown().await;
+        second.shutdown().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_validator_without_lanes_queries_on_streams() {
+    bounded(30, async {
+        let miner = echo_miner().await;
+        let validator = validator_without_lanes().await;
+        concurrent_echoes(&validator, &miner, 50).await;
+        sequential_echoes(&validator, &miner, 5).await;
+        let stats = miner.stats();
+        assert_eq!(stats.lanes_opened, 0, "{stats:?}");
+        assert_eq!(stats.requests["Echo"].ok, 55, "{stats:?}");
+        assert_eq!(validator.connection_count(), 1);
+        validator.shutdown().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
