@@ -23,12 +23,19 @@ pub struct AxoniteClient {
 impl AxoniteClient {
     /// Starts a validator with a fresh key and connects it to `target`.
     pub async fn connect(target: &Target) -> Result<Self, EchoError> {
+        Self::connect_with_lanes(target, true).await
+    }
+
+    /// Like [`connect`](Self::connect), choosing whether small requests go on a lane
+    /// (`ValidatorConfig::lanes`) or take a stream each.
+    pub async fn connect_with_lanes(target: &Target, lanes: bool) -> Result<Self, EchoError> {
         let hotkey =
             Hotkey::from_ss58(&target.key).map_err(|e| EchoError::Connect(e.to_string()))?;
         let peer = Peer::new(hotkey, target.addr);
         let validator = Validator::builder(Keypair::generate())
             .netuid(NETUID)
             .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .configure(|c| c.lanes = lanes)
             .start()
             .await
             .map_err(|e| EchoError::Connect(e.to_string()))?;

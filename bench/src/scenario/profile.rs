@@ -13,6 +13,9 @@
 //! `--inflight 32` keeps 32 echoes in flight, as the echo scenario's throughput figure does.
 //! `scripts/bench-instructions` runs all of this and prints the table.
 //!
+//! `--no-lanes` makes the Axonite validator send every request on a stream of its own, to
+//! measure what its lane saves.
+//!
 //! `--connects N` adds N fresh clients after the echoes (client start, connect, handshake,
 //! one echo, close), for the cost of a connection: (total − the run without) / N.
 
@@ -47,6 +50,10 @@ pub struct ProfileArgs {
     /// throughput is measured at 32.
     #[arg(long, default_value_t = 1)]
     pub inflight: u64,
+    /// Axonite only: send every request on a stream of its own instead of the lane, to
+    /// measure what the lane saves.
+    #[arg(long)]
+    pub no_lanes: bool,
 }
 
 /// A server of any system, stopped when done.
@@ -87,9 +94,15 @@ pub async fn run(args: ProfileArgs) -> Result<(), ScenarioError> {
             (Server::Quinn(server), target)
         }
     };
-    let client = EchoClient::connect(args.system, &target)
-        .await
-        .map_err(|e| ScenarioError::Usage(format!("connect: {e}")))?;
+    let client = match args.system {
+        System::Axonite if args.no_lanes => {
+            crate::peers::axonite::AxoniteClient::connect_with_lanes(&target, false)
+                .await
+                .map(EchoClient::Axonite)
+        }
+        system => EchoClient::connect(system, &target).await,
+    }
+    .map_err(|e| ScenarioError::Usage(format!("connect: {e}")))?;
     let request = BenchEcho {
         payload: vec![0xA5; args.payload],
     };
