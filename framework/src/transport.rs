@@ -8,15 +8,17 @@
 mod io;
 mod reader;
 mod settings;
+mod shared_sender;
 mod socket;
 mod tls;
 
 pub use io::{
-    ReadFrameError, read_end, read_frame, read_header, read_payload, write_frame,
+    ReadFrameError, head_and_payload, read_end, read_frame, read_header, read_payload, write_frame,
     write_head_and_payload, write_payload_frame,
 };
 pub use reader::FrameReader;
 pub use settings::TransportSettings;
+pub use shared_sender::{SharedSendError, SharedSender};
 pub use socket::{bind_endpoint, bind_udp};
 pub use tls::{TlsError, client_config, client_config_with_alpn, server_config, session_binding};
 

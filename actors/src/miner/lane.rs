@@ -25,9 +25,9 @@ use axonite::protocol::{
     StatusCode,
 };
 use axonite::service::{Refusal, ServiceKind, Work};
-use axonite::transport::{FrameReader, ReadFrameError, write_frame, write_head_and_payload};
+use axonite::transport::{FrameReader, ReadFrameError, SharedSender, head_and_payload};
 use bytes::Bytes;
-use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use super::caller::CallerView;
@@ -73,7 +73,7 @@ pub(crate) async fn serve_lane(
         // Never sent on: this resolves only when the actor's end dropped the sender.
         _ = actor_alive.changed() => {
             let _ = recv.stream_mut().stop(REFUSED.into());
-            let _ = lane.send.lock().await.reset(LANE_BROKEN.into());
+            let _ = lane.send.stream().await.reset(LANE_BROKEN.into());
         }
     }
 }
@@ -310,10 +310,10 @@ impl LaneRequest {
     }
 }
 
-/// The sending half of a lane, shared by its requests' tasks: one answer at a time, each
-/// written whole.
+/// The sending half of a lane, shared by its requests' tasks: answers are written whole, and
+/// whichever task finds the lane idle writes every answer queued meanwhile.
 struct LaneWriter {
-    send: Mutex<quinn::SendStream>,
+    send: SharedSender,
     /// Requests of this lane whose task has not finished.
     in_flight: AtomicUsize,
 }
@@ -321,15 +321,13 @@ struct LaneWriter {
 impl LaneWriter {
     fn new(send: quinn::SendStream) -> Self {
         Self {
-            send: Mutex::new(send),
+            send: SharedSender::new(send),
             in_flight: AtomicUsize::new(0),
         }
     }
 
-    /// Writes the answer to `request_id` within `limit`, waiting for the writer included. A
-    /// validator that stops reading cannot hold the lane, or what is buffered for it,
-    /// forever: the writer stuck past its limit resets the lane (the others, timing out on
-    /// the lock, leave that to it).
+    /// Queues the answer to `request_id`. A validator that stops reading cannot hold the
+    /// lane, or what is queued for it, forever: a write stuck past `limit` resets the lane.
     async fn respond(
         &self,
         request_id: u64,
@@ -350,21 +348,15 @@ impl LaneWriter {
         let Ok(frame) = encode_frame(FrameType::LaneResponseHead, &head) else {
             return;
         };
-        let deadline = Instant::now() + limit;
-        let Ok(mut send) = tokio::time::timeout_at(deadline, self.send.lock()).await else {
-            return;
+        let sent = match body {
+            Some(body) => match head_and_payload(frame, FrameType::Body, body.into()) {
+                Ok(chunks) => self.send.send(chunks, limit, WRITE_TIMED_OUT).await,
+                Err(_) => return,
+            },
+            None => self.send.send([frame.into()], limit, WRITE_TIMED_OUT).await,
         };
-        let write = async {
-            match body {
-                Some(body) => {
-                    write_head_and_payload(&mut send, frame, FrameType::Body, body.into()).await
-                }
-                None => write_frame(&mut send, &frame).await,
-            }
-        };
-        if tokio::time::timeout_at(deadline, write).await.is_err() {
-            tracing::debug!("lane answer timed out: validator not reading; lane reset");
-            let _ = send.reset(WRITE_TIMED_OUT.into());
+        if let Err(e) = sent {
+            tracing::debug!(error = %e, "lane answer not sent");
         }
     }
 
@@ -377,7 +369,7 @@ impl LaneWriter {
             return;
         }
         let flushed = async {
-            let mut send = self.send.lock().await;
+            let mut send = self.send.stream().await;
             if send.finish().is_ok() {
                 let _ = send.stopped().await;
             }
@@ -391,7 +383,7 @@ impl LaneWriter {
         tracing::debug!(reason = %truncate(reason, 200), "lane broken; reset");
         shared.stats.lanes_broken.fetch_add(1, Ordering::Relaxed);
         let _ = recv.stream_mut().stop(REFUSED.into());
-        let _ = self.send.lock().await.reset(LANE_BROKEN.into());
+        let _ = self.send.stream().await.reset(LANE_BROKEN.into());
     }
 }
 

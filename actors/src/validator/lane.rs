@@ -19,7 +19,7 @@ use std::time::Duration;
 use arc_swap::ArcSwapOption;
 use axonite::protocol::codec::{decode_envelope, encode_frame};
 use axonite::protocol::{FrameType, LaneResponseHead, Limits, RequestHead};
-use axonite::transport::{FrameReader, ReadFrameError, write_head_and_payload};
+use axonite::transport::{FrameReader, ReadFrameError, SharedSender, head_and_payload};
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
@@ -141,16 +141,21 @@ struct Waiting {
     ended: Option<LaneFailure>,
 }
 
+/// Application error code of a lane the validator reset because the miner stopped reading it.
+const LANE_STALLED: u32 = 2;
+
 /// One lane: its sending half and the queries waiting on it.
 pub(crate) struct Lane {
-    send: tokio::sync::Mutex<quinn::SendStream>,
+    /// Requests are written whole; whichever query finds the lane idle writes every request
+    /// queued meanwhile.
+    send: SharedSender,
     waiting: Mutex<Waiting>,
 }
 
 impl Lane {
     fn new(send: quinn::SendStream) -> Self {
         Self {
-            send: tokio::sync::Mutex::new(send),
+            send: SharedSender::new(send),
             waiting: Mutex::default(),
         }
     }
@@ -160,8 +165,10 @@ impl Lane {
         self.waiting.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Open for new requests: not ended, and its sending half still healthy (a lane whose
+    /// write failed or was cancelled is left to its reader to wind down).
     fn is_open(&self) -> bool {
-        self.waiting().ended.is_none()
+        self.waiting().ended.is_none() && !self.send.is_failed()
     }
 
     /// Sends one request and waits for its answer. Cancel-safe: dropping the future (the
@@ -192,11 +199,12 @@ impl Lane {
         };
         let frame = encode_frame(FrameType::LaneRequestHead, &head)
             .map_err(|e| LaneFailure::Failed(QueryError::Encode(e.to_string())))?;
-        // Head and body in one write, under the lock: requests never interleave on the lane.
-        let mut send = self.send.lock().await;
-        let written = write_head_and_payload(&mut send, frame, FrameType::Body, body.clone()).await;
-        drop(send);
+        let chunks = head_and_payload(frame, FrameType::Body, body.clone())
+            .map_err(|e| LaneFailure::Failed(QueryError::Encode(e)))?;
+        // Within the query's own time: a miner that stopped reading gets the lane reset.
+        let written = self.send.send(chunks, timeout, LANE_STALLED).await;
         if let Err(e) = written {
+            let e = e.to_string();
             // A miner without lanes may have refused the lane just before this write: its
             // plain 400 is on the way, and the reader then ends the lane as `Unsupported`
             // (bounded by the query's deadline, like any wait for an answer).

@@ -96,17 +96,28 @@ pub async fn write_frame(send: &mut quinn::SendStream, frame: &[u8]) -> Result<(
 /// leaves) and `payload` is handed over without a copy.
 pub async fn write_head_and_payload(
     send: &mut quinn::SendStream,
-    mut head_frame: Vec<u8>,
+    head_frame: Vec<u8>,
     ty: FrameType,
     payload: Bytes,
 ) -> Result<(), String> {
-    let len = u32::try_from(payload.len())
-        .map_err(|_| format!("payload of {} bytes does not fit in a frame", payload.len()))?;
-    head_frame.extend_from_slice(&FrameHeader::encode(ty, len));
-    let mut chunks = [Bytes::from(head_frame), payload];
+    let mut chunks = head_and_payload(head_frame, ty, payload)?;
     send.write_all_chunks(&mut chunks)
         .await
         .map_err(|e| e.to_string())
+}
+
+/// An encoded head frame followed by `payload` as a frame of type `ty`, as two chunks to
+/// write together: the payload's header is appended to the head's buffer, and the payload
+/// is not copied.
+pub fn head_and_payload(
+    mut head_frame: Vec<u8>,
+    ty: FrameType,
+    payload: Bytes,
+) -> Result<[Bytes; 2], String> {
+    let len = u32::try_from(payload.len())
+        .map_err(|_| format!("payload of {} bytes does not fit in a frame", payload.len()))?;
+    head_frame.extend_from_slice(&FrameHeader::encode(ty, len));
+    Ok([Bytes::from(head_frame), payload])
 }
 
 /// Writes a frame header and then `payload`, without copying the payload into a new buffer.

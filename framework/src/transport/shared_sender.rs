@@ -1,0 +1,294 @@
+//! A QUIC send stream that many tasks write whole messages to: the sending half of a lane.
+//!
+//! Each message (a head frame and its body, say) is queued whole; the task that finds the
+//! stream idle becomes its writer and writes everything queued, its own message and those
+//! that arrive meanwhile, in as few writes as it can. The others return at once: their
+//! message leaves with the writer's next batch. So under load a lane costs one connection
+//! lock and one wake-up of quinn's connection driver per batch of messages, not per message,
+//! and no task is woken just to find that its message already left.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// Why a message could not be sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SharedSendError {
+    /// The stream failed (or was reset after a write timed out) and takes no more messages.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// A send stream shared by the tasks of a lane; see the [module docs](self).
+#[derive(Debug)]
+pub struct SharedSender {
+    pending: Mutex<Pending>,
+    /// Held by the writer while it writes (and by [`SharedSender::stream`] callers).
+    stream: tokio::sync::Mutex<quinn::SendStream>,
+}
+
+/// The writing task's hold on the sender: unless it finishes, dropping it (the task's future
+/// was dropped mid-write) resets the stream and fails the sender.
+struct Writer<'a> {
+    sender: &'a SharedSender,
+    stream: Option<tokio::sync::MutexGuard<'a, quinn::SendStream>>,
+    reset_code: u32,
+    done: bool,
+}
+
+impl Writer<'_> {
+    fn fail(&mut self, why: String) -> Result<(), SharedSendError> {
+        self.done = true;
+        Err(self.sender.fail(why))
+    }
+}
+
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        if let Some(stream) = &mut self.stream {
+            let _ = stream.reset(self.reset_code.into());
+        }
+        self.sender
+            .fail("the writing task was cancelled mid-write".into());
+    }
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    chunks: Vec<Bytes>,
+    /// A task is writing and will write whatever is queued before it stops.
+    writing: bool,
+    failed: Option<String>,
+}
+
+impl SharedSender {
+    /// Wraps `stream`; nothing is written yet.
+    pub fn new(stream: quinn::SendStream) -> Self {
+        Self {
+            pending: Mutex::default(),
+            stream: tokio::sync::Mutex::new(stream),
+        }
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        // Nothing panics while holding it; a poisoned lock must not stop the lane.
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues `message` (its chunks leave together, never interleaved with another message)
+    /// and, unless another task is writing already, writes it and everything queued
+    /// meanwhile. A writer that cannot write for `limit` (the peer stopped reading and flow
+    /// control holds the stream) resets the stream with `reset_code`: what was queued for a
+    /// peer that does not read is freed, not kept. `Ok` means the message was queued on a
+    /// healthy stream, not that it was delivered; after a failure every call fails.
+    ///
+    /// Dropping the future of the task that is writing (its caller's deadline) resets the
+    /// stream and fails the sender: a message cut in the middle would break the framing of
+    /// every message after it.
+    pub async fn send(
+        &self,
+        message: impl IntoIterator<Item = Bytes>,
+        limit: Duration,
+        reset_code: u32,
+    ) -> Result<(), SharedSendError> {
+        {
+            let mut pending = self.pending();
+            if let Some(why) = &pending.failed {
+                return Err(SharedSendError::Failed(why.clone()));
+            }
+            pending.chunks.extend(message);
+            if pending.writing {
+                return Ok(());
+            }
+            pending.writing = true;
+        }
+        let mut writer = Writer {
+            sender: self,
+            stream: None,
+            reset_code,
+            done: false,
+        };
+        let deadline = tokio::time::Instant::now() + limit;
+        let Ok(stream) = tokio::time::timeout_at(deadline, self.stream.lock()).await else {
+            // Held by a `stream()` caller (a finish or reset) for longer than our limit.
+            return writer.fail("lane busy past the write limit".into());
+        };
+        let stream = writer.stream.insert(stream);
+        loop {
+            let mut batch = {
+                let mut pending = self.pending();
+                if pending.chunks.is_empty() {
+                    pending.writing = false;
+                    writer.done = true;
+                    return Ok(());
+                }
+                std::mem::take(&mut pending.chunks)
+            };
+            match tokio::time::timeout_at(deadline, stream.write_all_chunks(&mut batch)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return writer.fail(e.to_string()),
+                Err(_) => {
+                    let _ = stream.reset(reset_code.into());
+                    return writer.fail("write timed out: the peer is not reading".into());
+                }
+            }
+        }
+    }
+
+    /// True once the stream failed: nothing more can be sent on it.
+    pub fn is_failed(&self) -> bool {
+        self.pending().failed.is_some()
+    }
+
+    fn fail(&self, why: String) -> SharedSendError {
+        let mut pending = self.pending();
+        pending.chunks.clear();
+        pending.writing = false;
+        SharedSendError::Failed(pending.failed.get_or_insert(why).clone())
+    }
+
+    /// The stream itself, once no writer holds it (what is queued is written first), for a
+    /// finish or a reset.
+    pub async fn stream(&self) -> tokio::sync::MutexGuard<'_, quinn::SendStream> {
+        loop {
+            let guard = self.stream.lock().await;
+            let writer_waiting = {
+                let pending = self.pending();
+                pending.writing && pending.failed.is_none()
+            };
+            // A writer flagged but not yet holding the stream would write after us: let it.
+            if !writer_waiting {
+                return guard;
+            }
+            drop(guard);
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::transport::{TransportSettings, loopback};
+
+    async fn pair() -> ([quinn::Endpoint; 2], SharedSender, quinn::RecvStream) {
+        let settings = TransportSettings::default();
+        let (endpoints, to_server, at_server) = loopback::pair(&settings).await;
+        settings.authenticated(&at_server);
+        let (mut send, _) = to_server.open_bi().await.unwrap();
+        // The peer learns of a stream only once something is sent on it.
+        send.write_all(b"<").await.unwrap();
+        let (_, mut recv) = at_server.accept_bi().await.unwrap();
+        let mut first = [0u8; 1];
+        recv.read_exact(&mut first).await.unwrap();
+        (endpoints, SharedSender::new(send), recv)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn messages_from_many_tasks_arrive_whole_and_never_interleaved() {
+        let (_endpoints, sender, mut recv) = pair().await;
+        let sender = Arc::new(sender);
+        let mut tasks = Vec::new();
+        for task in 0u8..16 {
+            let sender = sender.clone();
+            tasks.push(tokio::spawn(async move {
+                for n in 0u8..50 {
+                    // Two chunks of one message: a tag, then 300 bytes of the same tag.
+                    let tag = Bytes::from(vec![task, n]);
+                    let body = Bytes::from(vec![task; 300]);
+                    sender
+                        .send([tag, body], Duration::from_secs(5), 9)
+                        .await
+                        .unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        sender.stream().await.finish().unwrap();
+        let all = recv.read_to_end(1 << 20).await.unwrap();
+        assert_eq!(all.len(), 16 * 50 * 302);
+        let mut next = [0u8; 16];
+        for message in all.chunks(302) {
+            let (task, n) = (message[0], message[1]);
+            assert!(message[2..].iter().all(|b| *b == task), "interleaved");
+            // Each task's messages keep their order.
+            assert_eq!(next[task as usize], n);
+            next[task as usize] += 1;
+        }
+        assert!(next.iter().all(|n| *n == 50));
+    }
+
+    #[tokio::test]
+    async fn a_writer_cancelled_mid_write_resets_the_stream_and_fails_the_sender() {
+        let (_endpoints, sender, mut recv) = pair().await;
+        // More than the stream window: the write blocks until the peer reads, which it never
+        // does; the caller gives up first.
+        let big = Bytes::from(vec![1u8; 4 << 20]);
+        let cancelled = tokio::time::timeout(
+            Duration::from_millis(200),
+            sender.send([big], Duration::from_secs(30), 7),
+        )
+        .await;
+        assert!(
+            cancelled.is_err(),
+            "the write should still have been blocked"
+        );
+        assert!(sender.is_failed());
+        let later = sender
+            .send([Bytes::from_static(b"x")], Duration::from_secs(1), 7)
+            .await;
+        assert!(
+            matches!(later, Err(SharedSendError::Failed(_))),
+            "{later:?}"
+        );
+        let mut buf = vec![0u8; 8 << 20];
+        let read = loop {
+            match recv.read(&mut buf).await {
+                Ok(Some(_)) => continue,
+                other => break other,
+            }
+        };
+        assert!(
+            matches!(read, Err(quinn::ReadError::Reset(code)) if code == 7u32.into()),
+            "{read:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_stops_reading_gets_the_stream_reset_and_later_sends_fail() {
+        let (_endpoints, sender, mut recv) = pair().await;
+        // 2 MiB of stream window, then flow control holds the writer.
+        let big = Bytes::from(vec![1u8; 4 << 20]);
+        let limit = Duration::from_millis(300);
+        let first = sender.send([big], limit, 9).await;
+        assert!(
+            matches!(first, Err(SharedSendError::Failed(_))),
+            "{first:?}"
+        );
+        let later = sender.send([Bytes::from_static(b"x")], limit, 9).await;
+        assert!(
+            matches!(later, Err(SharedSendError::Failed(_))),
+            "{later:?}"
+        );
+        // The reader sees the reset with our code.
+        let mut buf = vec![0u8; 8 << 20];
+        let read = loop {
+            match recv.read(&mut buf).await {
+                Ok(Some(_)) => continue,
+                other => break other,
+            }
+        };
+        assert!(
+            matches!(read, Err(quinn::ReadError::Reset(code)) if code == 9u32.into()),
+            "{read:?}"
+        );
+    }
+}
