@@ -731,3 +731,96 @@ async fn a_validator_without_lanes_queries_on_streams() {
     })
     .await;
 }
+
+/// Counts the handlers that started, and holds each until the test releases them.
+#[derive(Clone)]
+struct HeldMiner {
+    started: Arc<std::sync::atomic::AtomicUsize>,
+    release: Arc<tokio::sync::Semaphore>,
+}
+
+/// A request held by [`HeldMiner`].
+#[derive(Debug, Serialize, Deserialize)]
+struct Held {
+    tag: u32,
+}
+
+impl Synapse for Held {
+    const NAME: &'static str = "Held";
+    type Response = u32;
+}
+
+impl Admission<Held> for HeldMiner {}
+
+impl Handler<Held> for HeldMiner {
+    async fn forward(&self, _: &RequestContext, req: Held) -> Result<u32, HandlerError> {
+        self.started
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // Bounded, so a test that fails never hangs a worker.
+        let held = tokio::time::timeout(Duration::from_secs(10), self.release.acquire()).await;
+        if let Ok(Ok(permit)) = held {
+            permit.forget();
+        }
+        Ok(req.tag)
+    }
+}
+
+#[tokio::test]
+async fn several_lanes_of_one_connection_share_its_limit_of_requests_in_flight() {
+    bounded(30, async {
+        const PLACES: usize = 8;
+        let held = HeldMiner {
+            started: Arc::default(),
+            release: Arc::new(tokio::sync::Semaphore::new(0)),
+        };
+        let miner = miner_builder()
+            .configure(|c| c.transport.max_streams_per_connection = PLACES as u32)
+            .handler::<Held, _>(held.clone())
+            .start()
+            .await
+            .unwrap();
+        let raw = RawConnection::authenticated(&miner, &Keypair::generate()).await;
+        // Three lanes, each with as many requests as the whole connection may have in flight.
+        let mut lanes = Vec::new();
+        for lane in 0..3u32 {
+            let mut raw_lane = raw.open_lane().await;
+            for n in 0..PLACES as u32 {
+                let tag = lane * 100 + n;
+                raw_lane
+                    .send_typed("Held", u64::from(tag), 20_000, &Held { tag })
+                    .await
+                    .unwrap();
+            }
+            lanes.push(raw_lane);
+        }
+        let started = || held.started.load(std::sync::atomic::Ordering::SeqCst);
+        axonite_e2e::raw::eventually("the connection's places fill up", || started() == PLACES)
+            .await;
+        // Past the limit nothing more starts, whichever lane it came on.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            started(),
+            PLACES,
+            "more requests in flight than the connection allows"
+        );
+
+        held.release.add_permits(3 * PLACES);
+        let mut answered = Vec::new();
+        for lane in &mut lanes {
+            for answer in lane.read_answers(PLACES).await {
+                assert_eq!(answer.status, StatusCode::OK, "{}", answer.message);
+                answered.push(answer.decode::<u32>());
+            }
+        }
+        answered.sort_unstable();
+        let mut expected: Vec<u32> = (0..3u32)
+            .flat_map(|lane| (0..PLACES as u32).map(move |n| lane * 100 + n))
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(answered, expected);
+        assert_eq!(started(), 3 * PLACES);
+        raw.close().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}

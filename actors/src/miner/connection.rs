@@ -135,6 +135,7 @@ async fn drive(args: ServerConnectionArgs) {
     // Lanes live as long as their validator keeps them open: they end when this actor does
     // (the sender drops with this task), so they never keep a dead actor's connection open.
     let (_alive, actor_alive) = tokio::sync::watch::channel(());
+    let lane_places = LaneContext::places(&shared);
     loop {
         match connection.accept_bi().await {
             Ok((send, recv)) => match caller.current(&shared.config) {
@@ -147,6 +148,7 @@ async fn drive(args: ServerConnectionArgs) {
                     let lane = LaneContext {
                         view: caller.clone(),
                         actor_alive: actor_alive.clone(),
+                        in_flight: lane_places.clone(),
                     };
                     let request =
                         serve_stream(shared.clone(), current, lane, strikes.clone(), send, recv);

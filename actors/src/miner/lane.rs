@@ -7,9 +7,9 @@
 //! order they finish, through one shared writer.
 //!
 //! What a lane's peer controls stays bounded: at most
-//! [`max_streams_per_connection`](axonite::transport::TransportSettings) requests of one lane
-//! are in flight (past that the reader stops reading, and QUIC flow control holds the
-//! validator back); a body is at most [`LANE_MAX_BODY`]; once a request's head arrived, the
+//! [`max_streams_per_connection`](axonite::transport::TransportSettings) lane requests of one
+//! connection are in flight, over all its lanes (past that its lanes stop reading, and QUIC
+//! flow control holds the validator back); a body is at most [`LANE_MAX_BODY`]; once a request's head arrived, the
 //! rest must follow within the request read timeout. A peer that breaks the framing, or
 //! stalls inside a request, loses the lane (reset), not the connection.
 
@@ -48,6 +48,19 @@ pub(crate) struct LaneContext {
     pub(crate) view: CallerView,
     /// Closed (its sender dropped) when the connection's actor stops: the lane ends with it.
     pub(crate) actor_alive: tokio::sync::watch::Receiver<()>,
+    /// The connection's places for lane requests in flight, shared by all its lanes: a
+    /// validator that opens many lanes gets no more in flight than one lane would.
+    pub(crate) in_flight: Arc<Semaphore>,
+}
+
+impl LaneContext {
+    /// The places for lane requests of one connection: as many as it may have request
+    /// streams ([`max_streams_per_connection`](axonite::transport::TransportSettings)).
+    pub(crate) fn places(shared: &MinerShared) -> Arc<Semaphore> {
+        Arc::new(Semaphore::new(
+            shared.config.transport.max_streams_per_connection as usize,
+        ))
+    }
 }
 
 /// Serves a lane whose first frame header (a [`FrameType::LaneRequestHead`]) was read as
@@ -64,10 +77,11 @@ pub(crate) async fn serve_lane(
     let LaneContext {
         view,
         mut actor_alive,
+        in_flight,
     } = context;
     let lane = Arc::new(LaneWriter::new(send));
     let mut recv = recv;
-    let serve = read_requests(&shared, view, &strikes, &lane, &mut recv, first);
+    let serve = read_requests(&shared, view, in_flight, &strikes, &lane, &mut recv, first);
     tokio::select! {
         () = serve => {}
         // Never sent on: this resolves only when the actor's end dropped the sender.
@@ -82,15 +96,13 @@ pub(crate) async fn serve_lane(
 async fn read_requests(
     shared: &Arc<MinerShared>,
     mut view: CallerView,
+    permits: Arc<Semaphore>,
     strikes: &Arc<RateStrikes>,
     lane: &Arc<LaneWriter>,
     recv: &mut FrameReader,
     first: FrameHeader,
 ) {
     shared.stats.lanes_opened.fetch_add(1, Ordering::Relaxed);
-    let permits = Arc::new(Semaphore::new(
-        shared.config.transport.max_streams_per_connection as usize,
-    ));
     let head_limit = shared.config.limits.max_head_frame;
     let mut next = Some(first);
     loop {
