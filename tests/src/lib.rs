@@ -6,6 +6,7 @@ pub mod http;
 pub mod localnet;
 pub mod python;
 pub mod raw;
+pub mod synapses;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -12,6 +12,7 @@ use axonite::protocol::{FrameHeader, FrameType, RequestHead, StatusCode};
 use axonite::{Admission, Blacklist, Handler, HandlerError, Keypair, RequestContext, Synapse};
 use axonite_actors::{Miner, QueryError};
 use axonite_e2e::raw::{RawConnection, eventually, read_response};
+use axonite_e2e::synapses::{Small, SmallMiner};
 use axonite_e2e::{bounded, echo_miner, miner_builder, validator};
 use axonite_examples::echo::{Echo, EchoMiner, EchoReply};
 use serde::{Deserialize, Serialize};
@@ -41,29 +42,6 @@ struct Missing {
 impl Synapse for Missing {
     const NAME: &'static str = "Missing";
     type Response = u8;
-}
-
-/// A synapse with its own 1 KiB request limit.
-#[derive(Debug, Serialize, Deserialize)]
-struct Small {
-    #[serde(with = "serde_bytes")]
-    data: Vec<u8>,
-}
-
-impl Synapse for Small {
-    const NAME: &'static str = "Small";
-    type Response = u64;
-    const MAX_REQUEST_BYTES: Option<usize> = Some(1024);
-}
-
-struct SmallMiner;
-
-impl Admission<Small> for SmallMiner {}
-
-impl Handler<Small> for SmallMiner {
-    async fn forward(&self, _: &RequestContext, req: Small) -> Result<u64, HandlerError> {
-        Ok(req.data.len() as u64)
-    }
 }
 
 /// A handler that does what the request says: `fail`, `panic`, `sleep`, or echo the word.

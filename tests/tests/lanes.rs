@@ -15,6 +15,7 @@ use axonite::{Admission, Handler, HandlerError, Keypair, RequestContext, Synapse
 use axonite_actors::rate_limit::{Quota, RateLimitConfig, StakeTier};
 use axonite_actors::{Miner, Validator};
 use axonite_e2e::raw::{RawConnection, RawLane, read_response};
+use axonite_e2e::synapses::{Small, SmallMiner};
 use axonite_e2e::{NETUID, bounded, echo_miner, loopback, miner_builder, validator};
 use axonite_examples::echo::{Echo, EchoMiner, EchoReply, Words};
 use futures_util::future::join_all;
@@ -153,29 +154,6 @@ async fn stream_words(validator: &Validator, miner: &Miner, text: &str) -> Vec<S
 }
 
 // === synapses defined by the tests ===
-
-/// A synapse with its own 1 KiB request limit.
-#[derive(Debug, Serialize, Deserialize)]
-struct Small {
-    #[serde(with = "serde_bytes")]
-    data: Vec<u8>,
-}
-
-impl Synapse for Small {
-    const NAME: &'static str = "Small";
-    type Response = u64;
-    const MAX_REQUEST_BYTES: Option<usize> = Some(1024);
-}
-
-struct SmallMiner;
-
-impl Admission<Small> for SmallMiner {}
-
-impl Handler<Small> for SmallMiner {
-    async fn forward(&self, _: &RequestContext, req: Small) -> Result<u64, HandlerError> {
-        Ok(req.data.len() as u64)
-    }
-}
 
 /// Answered only once the test opens the gate (or after 2 s, so a lane that answers in
 /// order fails the test with a clear message instead of hanging).
