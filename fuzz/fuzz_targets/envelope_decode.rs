@@ -7,7 +7,8 @@
 
 use axonite::protocol::codec::{decode_body, decode_envelope};
 use axonite::protocol::{
-    FrameType, HandshakeRequest, HandshakeResponse, Limits, RequestHead, ResponseHead, StreamEnd,
+    FrameType, HandshakeRequest, HandshakeResponse, LaneResponseHead, Limits, RequestHead,
+    ResponseHead, StreamEnd,
 };
 use axonite_fuzz::body::{Chunk, Query};
 use axonite_fuzz::{check_envelope, roundtrip};
@@ -40,6 +41,17 @@ fuzz_target!(|data: &[u8]| {
         FrameType::ResponseHead => {
             if let Ok(v) = decode_envelope::<ResponseHead<'_>>(payload) {
                 check_envelope!(ResponseHead<'_>, &v);
+            }
+        }
+        // A lane's request head is a request head; its answer's head names the request.
+        FrameType::LaneRequestHead => {
+            if let Ok(v) = decode_envelope::<RequestHead<'_>>(payload) {
+                check_envelope!(RequestHead<'_>, &v);
+            }
+        }
+        FrameType::LaneResponseHead => {
+            if let Ok(v) = decode_envelope::<LaneResponseHead<'_>>(payload) {
+                check_envelope!(LaneResponseHead<'_>, &v);
             }
         }
         FrameType::StreamEnd => {
