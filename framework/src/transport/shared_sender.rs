@@ -192,6 +192,19 @@ mod tests {
         (endpoints, SharedSender::new(send), recv)
     }
 
+    /// Reads (and drops) everything until the stream ends: how it ended.
+    async fn read_until_the_end(
+        recv: &mut quinn::RecvStream,
+    ) -> Result<Option<usize>, quinn::ReadError> {
+        let mut buf = vec![0u8; 8 << 20];
+        loop {
+            match recv.read(&mut buf).await {
+                Ok(Some(_)) => continue,
+                other => return other,
+            }
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn messages_from_many_tasks_arrive_whole_and_never_interleaved() {
         let (_endpoints, sender, mut recv) = pair().await;
@@ -251,13 +264,7 @@ mod tests {
             matches!(later, Err(SharedSendError::Failed(_))),
             "{later:?}"
         );
-        let mut buf = vec![0u8; 8 << 20];
-        let read = loop {
-            match recv.read(&mut buf).await {
-                Ok(Some(_)) => continue,
-                other => break other,
-            }
-        };
+        let read = read_until_the_end(&mut recv).await;
         assert!(
             matches!(read, Err(quinn::ReadError::Reset(code)) if code == 7u32.into()),
             "{read:?}"
@@ -281,13 +288,7 @@ mod tests {
             "{later:?}"
         );
         // The reader sees the reset with our code.
-        let mut buf = vec![0u8; 8 << 20];
-        let read = loop {
-            match recv.read(&mut buf).await {
-                Ok(Some(_)) => continue,
-                other => break other,
-            }
-        };
+        let read = read_until_the_end(&mut recv).await;
         assert!(
             matches!(read, Err(quinn::ReadError::Reset(code)) if code == 9u32.into()),
             "{read:?}"
