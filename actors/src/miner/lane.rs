@@ -42,6 +42,9 @@ use crate::text::truncate;
 /// Application error code of a lane reset because its peer broke the lane's rules.
 const LANE_BROKEN: u32 = 3;
 
+/// The refusal of a streaming synapse's request sent on a lane.
+const STREAMING_ON_A_LANE: &str = "a streaming synapse needs a stream of its own, not a lane";
+
 /// What a lane takes from its connection's actor.
 pub(crate) struct LaneContext {
     /// The caller, looked up again per request when the directory changes.
@@ -213,10 +216,7 @@ async fn read_lane_request(
                     ));
                 }
                 if route.service.kind() == ServiceKind::Streaming {
-                    return Err(Refusal::new(
-                        StatusCode::BAD_REQUEST,
-                        "a streaming synapse needs a stream of its own, not a lane",
-                    ));
+                    return Err(Refusal::new(StatusCode::BAD_REQUEST, STREAMING_ON_A_LANE));
                 }
                 Ok(synapse)
             };
@@ -291,8 +291,10 @@ impl LaneRequest {
         }
         // While the miner shuts down, its drain waits for this task: the last answer of the
         // lane finishes it and waits until the validator has every byte, so closing the
-        // connection afterwards loses none.
-        let shutting_down = shared.routes.values().any(|r| r.queue.is_closed());
+        // connection afterwards loses none. Every queue closes at once, so the request's own
+        // (or any, for an unrouted one) tells.
+        let queue = route.or_else(|| shared.routes.values().next());
+        let shutting_down = queue.is_some_and(|r| r.queue.is_closed());
         self.lane.done(shutting_down, write_limit).await;
     }
 
@@ -304,10 +306,9 @@ impl LaneRequest {
             Work::Unary(work) => run_unary(route, admitted.priority, work, deadline).await,
             // Refused before admission by the service's kind; a service that changed its mind
             // still gets a clear answer.
-            Work::Streaming { .. } => Err(Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "a streaming synapse needs a stream of its own, not a lane",
-            )),
+            Work::Streaming { .. } => {
+                Err(Refusal::new(StatusCode::BAD_REQUEST, STREAMING_ON_A_LANE))
+            }
         }
     }
 

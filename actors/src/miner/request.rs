@@ -53,6 +53,7 @@ pub(crate) async fn serve_stream(
     send: quinn::SendStream,
     recv: quinn::RecvStream,
 ) {
+    let received = Instant::now();
     let mut recv = FrameReader::new(recv);
     let kinds: &[FrameType] = if shared.config.lanes {
         &[FrameType::RequestHead, FrameType::LaneRequestHead]
@@ -60,36 +61,36 @@ pub(crate) async fn serve_stream(
         &[FrameType::RequestHead]
     };
     let limit = shared.config.limits.max_head_frame;
-    let first = tokio::time::timeout(
-        shared.config.request_read_timeout,
-        recv.read_header(kinds, limit),
-    )
-    .await;
+    // The request stream's whole read, first header included, has one deadline.
+    let read_deadline = deadline_after(received, shared.config.request_read_timeout);
+    let first = tokio::time::timeout_at(read_deadline, recv.read_header(kinds, limit)).await;
     match first {
         Ok(Ok(header)) if header.ty == FrameType::LaneRequestHead => {
             super::lane::serve_lane(shared, lane, strikes, send, recv, header).await;
         }
-        first => serve_request(shared, caller, strikes, send, recv, first.ok()).await,
+        first => {
+            let first = first.ok();
+            serve_request(shared, caller, strikes, send, recv, received, first).await;
+        }
     }
 }
 
-/// Serves one request on its own stream, whose first frame header was read as `first`
-/// (`None`: it did not arrive in time).
+/// Serves one request on its own stream, accepted at `received`, whose first frame header
+/// was read as `first` (`None`: it did not arrive in time).
 async fn serve_request(
     shared: Arc<MinerShared>,
     caller: Arc<Caller>,
     strikes: Arc<RateStrikes>,
-    send: quinn::SendStream,
-    recv: FrameReader,
+    mut send: quinn::SendStream,
+    mut recv: FrameReader,
+    received: Instant,
     first: Option<Result<FrameHeader, ReadFrameError>>,
 ) {
-    let received = Instant::now();
     let _in_flight = InFlight::enter(&shared);
     let Some(first) = first else {
         let refusal = Refusal::new(StatusCode::TIMEOUT, "request not received in time");
         return refuse_unread(&shared, None, &caller, (send, recv), received, refusal).await;
     };
-    let (mut send, mut recv) = (send, recv);
     let write_limit = shared.config.response_write_timeout;
 
     // Reading the request is bounded in time: a slow or stalled stream cannot hold it open.
@@ -98,7 +99,8 @@ async fn serve_request(
         let header = first.map_err(read_refusal)?;
         read_request(&shared, &caller, &strikes, &mut recv, header, &mut routed).await
     };
-    let read = tokio::time::timeout(shared.config.request_read_timeout, read).await;
+    let read_deadline = deadline_after(received, shared.config.request_read_timeout);
+    let read = tokio::time::timeout_at(read_deadline, read).await;
     let (head, route, body) = match read {
         Ok(Ok(request)) => request,
         Ok(Err(refusal)) => {
