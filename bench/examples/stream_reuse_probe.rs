@@ -30,19 +30,27 @@ struct Lane {
     waiters: Waiters,
 }
 
-async fn serve_lane(mut send: SendStream, mut recv: RecvStream) {
+/// Largest payload a lane frame may announce (`[id: u32][len: u32][payload]`).
+const MAX_PAYLOAD: usize = 1 << 24;
+
+/// Reads one lane frame whole, header included; `None` at the end of the lane, on an error,
+/// or when the announced length is over [`MAX_PAYLOAD`].
+async fn read_lane_frame(recv: &mut RecvStream) -> Option<Vec<u8>> {
     let mut head = [0u8; 8];
-    loop {
-        if recv.read_exact(&mut head).await.is_err() {
-            return;
-        }
-        let len = u32::from_be_bytes([head[4], head[5], head[6], head[7]]) as usize;
-        let mut frame = Vec::with_capacity(8 + len);
-        frame.extend_from_slice(&head);
-        frame.resize(8 + len, 0);
-        if recv.read_exact(&mut frame[8..]).await.is_err() {
-            return;
-        }
+    recv.read_exact(&mut head).await.ok()?;
+    let len = u32::from_be_bytes([head[4], head[5], head[6], head[7]]) as usize;
+    if len > MAX_PAYLOAD {
+        return None;
+    }
+    let mut frame = Vec::with_capacity(8 + len);
+    frame.extend_from_slice(&head);
+    frame.resize(8 + len, 0);
+    recv.read_exact(&mut frame[8..]).await.ok()?;
+    Some(frame)
+}
+
+async fn serve_lane(mut send: SendStream, mut recv: RecvStream) {
+    while let Some(frame) = read_lane_frame(&mut recv).await {
         if send.write_all(&frame).await.is_err() {
             return;
         }
@@ -53,18 +61,7 @@ async fn serve_lane(mut send: SendStream, mut recv: RecvStream) {
 /// shared writer, as a server with concurrent handlers must.
 async fn serve_lane_concurrently(send: SendStream, mut recv: RecvStream) {
     let send = Arc::new(tokio::sync::Mutex::new(send));
-    let mut head = [0u8; 8];
-    loop {
-        if recv.read_exact(&mut head).await.is_err() {
-            return;
-        }
-        let len = u32::from_be_bytes([head[4], head[5], head[6], head[7]]) as usize;
-        let mut frame = Vec::with_capacity(8 + len);
-        frame.extend_from_slice(&head);
-        frame.resize(8 + len, 0);
-        if recv.read_exact(&mut frame[8..]).await.is_err() {
-            return;
-        }
+    while let Some(frame) = read_lane_frame(&mut recv).await {
         let send = send.clone();
         tokio::spawn(async move {
             let _ = send.lock().await.write_all(&frame).await;
@@ -73,7 +70,7 @@ async fn serve_lane_concurrently(send: SendStream, mut recv: RecvStream) {
 }
 
 async fn serve_stream(mut send: SendStream, mut recv: RecvStream) {
-    if let Ok(data) = recv.read_to_end(1 << 24).await
+    if let Ok(data) = recv.read_to_end(MAX_PAYLOAD).await
         && send.write_all(&data).await.is_ok()
     {
         let _ = send.finish();
@@ -171,7 +168,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let (mut send, mut recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
                     send.write_all(&payload).await.map_err(|e| e.to_string())?;
                     send.finish().map_err(|e| e.to_string())?;
-                    recv.read_to_end(1 << 24).await.map_err(|e| e.to_string())?;
+                    recv.read_to_end(MAX_PAYLOAD)
+                        .await
+                        .map_err(|e| e.to_string())?;
                 } else {
                     let id = next_id.fetch_add(1, Ordering::Relaxed);
                     let lane = &lane_set[id as usize % lane_set.len()];
