@@ -46,6 +46,7 @@ mod listener;
 mod metrics;
 mod report;
 mod request;
+mod respond;
 mod serve;
 mod shared;
 mod stats;

@@ -32,9 +32,10 @@ use tokio::time::Instant;
 
 use super::caller::CallerView;
 use super::request::{
-    Head, REFUSED, WRITE_TIMED_OUT, admit_request, body_limit, check_rate, log_refusal,
-    micros_since, record, route_of, run_unary, status_of,
+    Head, REFUSED, admit_request, body_limit, check_rate, log_refusal, micros_since, record,
+    route_of, run_unary, status_of,
 };
+use super::respond::WRITE_TIMED_OUT;
 use super::shared::{InFlight, MinerShared, Route};
 use super::strikes::RateStrikes;
 use crate::text::truncate;
