@@ -15,4 +15,4 @@ pub(crate) mod queue;
 pub(crate) mod worker;
 
 pub(crate) use pool::{HandlerPool, PoolArgs};
-pub(crate) use worker::{Job, PoolQueue};
+pub(crate) use worker::{Deliver, Job, JobReply, PoolQueue, Reply};

@@ -236,12 +236,12 @@ impl MinerBuilder {
         for service in self.services {
             let name = service.name();
             let queue = Arc::new(PoolQueue::new(config.queue_capacity));
-            let route = Route {
+            let route = Arc::new(Route {
                 service,
                 queue,
                 tally: Default::default(),
                 latency: Default::default(),
-            };
+            });
             if routes.insert(name, route).is_some() {
                 return Err(MinerError::DuplicateSynapse(name));
             }

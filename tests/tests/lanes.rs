@@ -200,6 +200,33 @@ impl Handler<Fast> for GatedMiner {
     }
 }
 
+/// Its `verify` hook waits at a gate when `hold` is set: admission that cannot finish at once.
+#[derive(Debug, Serialize, Deserialize)]
+struct Checked {
+    tag: u32,
+    hold: bool,
+}
+
+impl Synapse for Checked {
+    const NAME: &'static str = "Checked";
+    type Response = u32;
+}
+
+impl Admission<Checked> for GatedMiner {
+    async fn verify(&self, _: &RequestContext, req: &Checked) -> Result<(), String> {
+        if req.hold {
+            let _ = tokio::time::timeout(Duration::from_secs(2), self.gate.notified()).await;
+        }
+        Ok(())
+    }
+}
+
+impl Handler<Checked> for GatedMiner {
+    async fn forward(&self, _: &RequestContext, req: Checked) -> Result<u32, HandlerError> {
+        Ok(req.tag)
+    }
+}
+
 // === validator over lanes ===
 
 #[tokio::test]
@@ -352,6 +379,47 @@ async fn an_answer_that_finishes_first_comes_back_first_on_a_lane() {
 
         let stats = miner.stats();
         assert_eq!((stats.lanes_opened, stats.lanes_broken), (1, 0));
+        raw.close().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_admission_hook_that_waits_holds_up_no_request_behind_it_on_a_lane() {
+    bounded(30, async {
+        let handler = GatedMiner {
+            gate: Arc::new(Notify::new()),
+        };
+        let miner = miner_builder()
+            .handler::<Checked, _>(handler.clone())
+            .start()
+            .await
+            .unwrap();
+        let raw = RawConnection::authenticated(&miner, &Keypair::generate()).await;
+        let mut lane = raw.open_lane().await;
+        let held = Checked { tag: 7, hold: true };
+        lane.send_typed("Checked", 1, 5_000, &held).await.unwrap();
+        for id in 2..12u64 {
+            let quick = Checked {
+                tag: id as u32,
+                hold: false,
+            };
+            lane.send_typed("Checked", id, 5_000, &quick).await.unwrap();
+        }
+        // The first request's verify hook is still waiting: the ten behind it are answered.
+        let answers = lane.read_answers(10).await;
+        let mut ids: Vec<u64> = answers.iter().map(|a| a.request_id).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, (2..12).collect::<Vec<_>>(), "{answers:?}");
+        handler.gate.notify_one();
+        let last = lane.read_answer().await.expect("the held request's answer");
+        assert_eq!(
+            (last.request_id, last.status),
+            (1, StatusCode::OK),
+            "{last:?}"
+        );
+        assert_eq!(last.decode::<u32>(), 7);
         raw.close().await;
         miner.shutdown(Duration::from_secs(1)).await;
     })

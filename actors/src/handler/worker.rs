@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::queue::JobQueue;
 
-/// What the request's stream task receives: the encoded response body (empty for streams).
+/// A job's outcome: the encoded response body (empty for streams), or the refusal.
 pub(crate) type JobReply = Result<Vec<u8>, Refusal>;
 
 /// One admitted request waiting for a worker.
@@ -23,14 +23,51 @@ pub(crate) struct Job {
     pub(crate) work: BoxFuture<'static, JobReply>,
     /// When the caller stops waiting.
     pub(crate) deadline: Instant,
-    /// Where the outcome goes. Dropped unanswered only if the worker dies mid-job, which the
-    /// stream task reports as 500.
-    pub(crate) reply: oneshot::Sender<JobReply>,
+    /// Where the outcome goes.
+    pub(crate) reply: Reply,
+}
+
+/// Where a job's outcome goes.
+pub(crate) enum Reply {
+    /// To a task waiting for it, which owns the deadline: when it stops waiting, the handler
+    /// is cancelled. Dropped unanswered only if the worker dies mid-job, which that task
+    /// reports as 500.
+    Waiter(oneshot::Sender<JobReply>),
+    /// Delivered by the worker itself (a lane answer, written without waking another task);
+    /// the worker enforces the deadline.
+    Deliver(Box<dyn Deliver>),
+}
+
+/// An outcome the worker hands over itself. Whoever implements it answers on drop when
+/// never delivered (the worker died mid-job), so no request goes unanswered.
+pub(crate) trait Deliver: Send {
+    /// Hands the outcome over; must not wait (it runs on the worker).
+    fn deliver(self: Box<Self>, outcome: JobReply);
+    /// True when nobody can receive the outcome any more (the job need not run).
+    fn abandoned(&self) -> bool;
+}
+
+impl Reply {
+    fn send(self, outcome: JobReply) {
+        match self {
+            Reply::Waiter(tx) => {
+                let _ = tx.send(outcome);
+            }
+            Reply::Deliver(to) => to.deliver(outcome),
+        }
+    }
+
+    fn abandoned(&self) -> bool {
+        match self {
+            Reply::Waiter(tx) => tx.is_closed(),
+            Reply::Deliver(to) => to.abandoned(),
+        }
+    }
 }
 
 impl Job {
     fn refuse(self, status: StatusCode, message: &str) {
-        let _ = self.reply.send(Err(Refusal::new(status, message)));
+        self.reply.send(Err(Refusal::new(status, message)));
     }
 }
 
@@ -79,7 +116,7 @@ impl PoolQueue {
             // Jobs whose caller already gave up must not cost live requests their place.
             let now = Instant::now();
             let dead = if jobs.is_full() {
-                jobs.remove_dead(|job| job.deadline <= now || job.reply.is_closed())
+                jobs.remove_dead(|job| job.deadline <= now || job.reply.abandoned())
             } else {
                 Vec::new()
             };
@@ -181,29 +218,49 @@ impl Actor for HandlerWorker {
     }
 }
 
-/// Runs one job. The request's stream task owns the deadline: when it stops waiting (408 at
-/// the deadline, or the validator left) it drops the reply's receiver, and the handler is
-/// cancelled here, without a timer of the worker's own.
+/// Runs one job. For a waiting task, that task owns the deadline: when it stops waiting
+/// (408 at the deadline, or the validator left) it drops the reply's receiver, and the
+/// handler is cancelled here, without a timer of the worker's own. An outcome the worker
+/// delivers itself is bounded by a timer here, registered only if the handler does not
+/// finish at its first poll.
 async fn run(synapse: &'static str, job: Job) -> Result<(), HandlerPanicked> {
     if Instant::now() >= job.deadline {
         job.refuse(StatusCode::TIMEOUT, "deadline passed while queued");
         return Ok(());
     }
     let Job {
-        work, mut reply, ..
+        work,
+        deadline,
+        reply,
     } = job;
-    let outcome = tokio::select! {
-        outcome = AssertUnwindSafe(work).catch_unwind() => outcome,
-        () = reply.closed() => return Ok(()),
+    let work = AssertUnwindSafe(work).catch_unwind();
+    let (outcome, reply) = match reply {
+        Reply::Waiter(mut tx) => {
+            let outcome = tokio::select! {
+                outcome = work => outcome,
+                () = tx.closed() => return Ok(()),
+            };
+            (outcome, Reply::Waiter(tx))
+        }
+        Reply::Deliver(to) => match tokio::time::timeout_at(deadline, work).await {
+            Ok(outcome) => (outcome, Reply::Deliver(to)),
+            Err(_) => {
+                to.deliver(Err(Refusal::new(
+                    StatusCode::TIMEOUT,
+                    "handler did not finish before the deadline",
+                )));
+                return Ok(());
+            }
+        },
     };
     match outcome {
         Ok(result) => {
-            let _ = reply.send(result);
+            reply.send(result);
             Ok(())
         }
         Err(panic) => {
             // Answer first: the caller learns at once, whatever the restart takes.
-            let _ = reply.send(Err(Refusal::new(
+            reply.send(Err(Refusal::new(
                 StatusCode::INTERNAL_ERROR,
                 "handler panicked",
             )));

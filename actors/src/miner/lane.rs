@@ -2,9 +2,12 @@
 //! requests (see [`axonite::protocol`]). Its reader reads one request after another and runs
 //! the same steps as a request stream: route (404) → rate limit (429) → body under the
 //! synapse's limit (413) → admit (400/401/403) → queue (503) → handler under the deadline
-//! (408/500). Each request is then served by its own task, so a slow admission hook or
-//! handler never holds up the requests behind it, and answers go back on the lane, in the
-//! order they finish, through one shared writer.
+//! (408/500). The reader admits each request itself when the hooks finish at once (else a
+//! task of their own does), and queues it with a [`LaneTicket`]: the worker that runs the
+//! handler writes the answer on the lane, in the order they finish, through one shared
+//! writer. So a request costs no task of its own and no extra wake-up, and answers finished
+//! together leave together; a slow hook or handler still never holds up the requests
+//! behind it.
 //!
 //! What a lane's peer controls stays bounded: at most
 //! [`max_streams_per_connection`](axonite::transport::TransportSettings) lane requests of one
@@ -14,8 +17,10 @@
 //! stalls inside a request, loses the lane (reset), not the connection.
 
 use std::borrow::Cow;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axonite::handler::Caller;
@@ -24,20 +29,22 @@ use axonite::protocol::{
     CloseCode, FrameError, FrameHeader, FrameType, LANE_MAX_BODY, LaneResponseHead, RequestHead,
     StatusCode,
 };
-use axonite::service::{Refusal, ServiceKind, Work};
+use axonite::service::{Admitted, Refusal, ServiceKind, Work};
 use axonite::transport::{FrameReader, ReadFrameError, SharedSender, head_and_payload};
 use bytes::Bytes;
+use futures_util::FutureExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use super::caller::CallerView;
 use super::request::{
-    Head, REFUSED, admit_request, body_limit, check_rate, log_refusal, micros_since, record,
-    route_of, run_unary, status_of,
+    Head, REFUSED, body_limit, check_rate, hook_panicked, log_refusal, micros_since, record,
+    route_of, start_admission, status_of,
 };
 use super::respond::WRITE_TIMED_OUT;
-use super::shared::{InFlight, MinerShared, Route};
+use super::shared::{MinerShared, Route, Serving};
 use super::strikes::RateStrikes;
+use crate::handler::{Deliver, Job, JobReply, Reply};
 use crate::text::truncate;
 
 /// Application error code of a lane reset because its peer broke the lane's rules.
@@ -96,7 +103,9 @@ pub(crate) async fn serve_lane(
     }
 }
 
-/// The lane's reader loop: one request after another, each handed to a task of its own.
+/// The lane's reader loop: one request after another, each admitted here (or, when an
+/// admission hook has to wait, in a task of its own) and queued for the synapse's workers,
+/// which write its answer on the lane themselves.
 async fn read_requests(
     shared: &Arc<MinerShared>,
     mut view: CallerView,
@@ -146,45 +155,121 @@ async fn read_requests(
                 return lane.break_off(shared, recv, reason).await;
             }
         };
-        let task = LaneRequest {
-            shared: shared.clone(),
-            lane: lane.clone(),
-            strikes: strikes.clone(),
-            caller,
-            received,
-            _permit: permit,
-        };
-        lane.in_flight.fetch_add(1, Ordering::AcqRel);
-        // Boxed, so spawning moves a pointer; a panic (a bug, never peer input) is logged.
-        tokio::spawn(contain_panic(Box::pin(task.serve(incoming))));
+        match incoming {
+            Incoming::Request { head, route, body } => {
+                let ticket = LaneTicket::new(shared, lane, &caller, Some(route), &head, received);
+                admit_and_queue(route, ticket.with(permit), &head, body);
+            }
+            Incoming::Refused {
+                request_id,
+                route,
+                refusal,
+            } => {
+                let rate_limited = refusal.status == StatusCode::RATE_LIMITED;
+                let head = Head {
+                    request_id,
+                    timeout_ms: 0,
+                };
+                let ticket = LaneTicket::new(shared, lane, &caller, route, &head, received);
+                ticket.with(permit).answer(Err(refusal));
+                if rate_limited {
+                    strikes.close_if_flooding(shared, &caller);
+                }
+            }
+        }
+    }
+}
+
+/// Admits a lane request and queues its work: here and now when the admission hooks finish
+/// at their first poll (the usual case), else in a task of their own, so a hook that waits
+/// never holds up the lane.
+fn admit_and_queue(route: &Arc<Route>, ticket: LaneTicket, head: &Head, body: Bytes) {
+    let (mut admission, deadline) = start_admission(
+        &ticket.shared,
+        route,
+        &ticket.caller,
+        head,
+        &body,
+        ticket.received,
+    );
+    drop(body);
+    let mut cx = Context::from_waker(Waker::noop());
+    // Admission hooks are user code: contain their panics.
+    match std::panic::catch_unwind(AssertUnwindSafe(|| admission.as_mut().poll(&mut cx))) {
+        Ok(Poll::Ready(admitted)) => queue(route, admitted, deadline, ticket),
+        Err(_) => ticket.answer(Err(hook_panicked(route))),
+        Ok(Poll::Pending) => {
+            let route = route.clone();
+            // Polled again at once, with this task's waker, and on as the hooks need.
+            tokio::spawn(async move {
+                let admitted = match AssertUnwindSafe(admission).catch_unwind().await {
+                    Ok(admitted) => admitted,
+                    Err(_) => Err(hook_panicked(&route)),
+                };
+                queue(&route, admitted, deadline, ticket);
+            });
+        }
+    }
+}
+
+/// Hands admitted work to the synapse's workers, who answer it on the lane; a refusal is
+/// answered at once.
+fn queue(
+    route: &Route,
+    admitted: Result<Admitted, Refusal>,
+    deadline: Instant,
+    ticket: LaneTicket,
+) {
+    match admitted {
+        Ok(Admitted {
+            priority,
+            work: Work::Unary(work),
+        }) => route.queue.submit(
+            priority,
+            Job {
+                work,
+                deadline,
+                reply: Reply::Deliver(Box::new(ticket)),
+            },
+        ),
+        Err(refusal) => ticket.answer(Err(refusal)),
+        // Refused before admission by the service's kind; a service that changed its mind
+        // still gets a clear answer.
+        Ok(Admitted {
+            work: Work::Streaming { .. },
+            ..
+        }) => ticket.answer(Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            STREAMING_ON_A_LANE,
+        ))),
     }
 }
 
 /// A request read off a lane, or refused before its body was used.
-enum Incoming {
+enum Incoming<'s> {
     /// Routed, under its limits, body read: admit and run it.
     Request {
         head: Head,
-        synapse: &'static str,
+        route: &'s Arc<Route>,
         body: Bytes,
     },
     /// Answered with this refusal; the body was read past and dropped.
     Refused {
         request_id: u64,
-        synapse: Option<&'static str>,
+        route: Option<&'s Arc<Route>>,
         refusal: Refusal,
     },
 }
 
 /// Reads the rest of one request whose head's frame header is `header`. `Err` means the
 /// lane cannot go on (its framing is broken), with the reason.
-async fn read_lane_request(
-    shared: &MinerShared,
+async fn read_lane_request<'s>(
+    shared: &'s MinerShared,
     caller: &Caller,
     strikes: &RateStrikes,
     recv: &mut FrameReader,
     header: FrameHeader,
-) -> Result<Incoming, String> {
+) -> Result<Incoming<'s>, String> {
     let broken = |e: ReadFrameError| format!("lane request: {e}");
     let head_bytes = recv.read_payload(header).await.map_err(broken)?;
     // Without its id a request cannot be answered: a bad head breaks the lane.
@@ -203,7 +288,6 @@ async fn read_lane_request(
     let checked = match route_of(shared, &head) {
         Err(refusal) => Err((None, refusal)),
         Ok(route) => {
-            let synapse = route.service.name();
             let check = || {
                 check_rate(shared, caller, strikes)?;
                 let limit = body_limit(shared, route);
@@ -219,130 +303,146 @@ async fn read_lane_request(
                 if route.service.kind() == ServiceKind::Streaming {
                     return Err(Refusal::new(StatusCode::BAD_REQUEST, STREAMING_ON_A_LANE));
                 }
-                Ok(synapse)
+                Ok(route)
             };
-            check().map_err(|refusal| (Some(synapse), refusal))
+            check().map_err(|refusal| (Some(route), refusal))
         }
     };
     // Bounded by LANE_MAX_BODY; read even when refused, to reach the next request.
     let body = recv.read_payload(body_header).await.map_err(broken)?;
     Ok(match checked {
-        Ok(synapse) => Incoming::Request {
+        Ok(route) => Incoming::Request {
             head: Head {
                 request_id: head.request_id,
                 timeout_ms: head.timeout_ms,
             },
-            synapse,
+            route,
             body,
         },
-        Err((synapse, refusal)) => Incoming::Refused {
+        Err((route, refusal)) => Incoming::Refused {
             request_id: head.request_id,
-            synapse,
+            route,
             refusal,
         },
     })
 }
 
-/// One request of a lane, served by its own task.
-struct LaneRequest {
+/// The right, and the duty, to answer one request of a lane. Whoever ends up with the
+/// outcome (the reader for a refusal, a worker for a handler's result) answers with it; a
+/// ticket dropped unanswered (its worker died mid-job) answers 500, so no request of a lane
+/// goes unanswered.
+struct LaneTicket {
     shared: Arc<MinerShared>,
     lane: Arc<LaneWriter>,
-    strikes: Arc<RateStrikes>,
     caller: Arc<Caller>,
+    /// `None` for a request refused before it was routed.
+    route: Option<Arc<Route>>,
+    request_id: u64,
     received: Instant,
-    /// One of the lane's in-flight places, given back when the answer is written.
-    _permit: OwnedSemaphorePermit,
+    /// Counts the request as in flight on the miner (its shutdown drains these).
+    _serving: Serving,
+    /// One of the connection's places for lane requests, given back once answered.
+    permit: Option<OwnedSemaphorePermit>,
+    answered: bool,
 }
 
-impl LaneRequest {
-    async fn serve(self, incoming: Incoming) {
+impl LaneTicket {
+    fn new(
+        shared: &Arc<MinerShared>,
+        lane: &Arc<LaneWriter>,
+        caller: &Arc<Caller>,
+        route: Option<&Arc<Route>>,
+        head: &Head,
+        received: Instant,
+    ) -> Self {
+        lane.in_flight.fetch_add(1, Ordering::AcqRel);
+        Self {
+            shared: shared.clone(),
+            lane: lane.clone(),
+            caller: caller.clone(),
+            route: route.cloned(),
+            request_id: head.request_id,
+            received,
+            _serving: Serving::enter(shared),
+            permit: None,
+            answered: false,
+        }
+    }
+
+    fn with(mut self, permit: OwnedSemaphorePermit) -> Self {
+        self.permit = Some(permit);
+        self
+    }
+
+    /// Answers on the lane, without waiting.
+    fn answer(mut self, result: JobReply) {
+        self.finish(result);
+    }
+
+    fn finish(&mut self, result: JobReply) {
+        self.answered = true;
         let shared = &self.shared;
-        let _in_flight = InFlight::enter(shared);
-        let write_limit = shared.config.response_write_timeout;
-        let (request_id, route, result) = match incoming {
-            Incoming::Refused {
-                request_id,
-                synapse,
-                refusal,
-            } => (
-                request_id,
-                synapse.and_then(|s| shared.routes.get(s)),
-                Err(refusal),
-            ),
-            Incoming::Request {
-                head,
-                synapse,
-                body,
-            } => {
-                let route = shared.routes.get(synapse);
-                let result = match route {
-                    Some(route) => self.run(route, &head, body).await,
-                    None => Err(Refusal::new(StatusCode::NOT_FOUND, "unknown synapse")),
-                };
-                (head.request_id, route, result)
-            }
-        };
-        let rate_limited = matches!(&result, Err(r) if r.status == StatusCode::RATE_LIMITED);
-        self.record(route, &result);
-        self.lane
-            .respond(request_id, self.received, result, write_limit)
-            .await;
-        if rate_limited {
-            self.strikes.close_if_flooding(shared, &self.caller);
-        }
-        // While the miner shuts down, its drain waits for this task: the last answer of the
-        // lane finishes it and waits until the validator has every byte, so closing the
-        // connection afterwards loses none. Every queue closes at once, so the request's own
-        // (or any, for an unrouted one) tells.
-        let queue = route.or_else(|| shared.routes.values().next());
-        let shutting_down = queue.is_some_and(|r| r.queue.is_closed());
-        self.lane.done(shutting_down, write_limit).await;
-    }
-
-    async fn run(&self, route: &Route, head: &Head, body: Bytes) -> Result<Vec<u8>, Refusal> {
-        let admitted =
-            admit_request(&self.shared, route, &self.caller, head, body, self.received).await;
-        let (admitted, deadline) = admitted?;
-        match admitted.work {
-            Work::Unary(work) => run_unary(route, admitted.priority, work, deadline).await,
-            // Refused before admission by the service's kind; a service that changed its mind
-            // still gets a clear answer.
-            Work::Streaming { .. } => {
-                Err(Refusal::new(StatusCode::BAD_REQUEST, STREAMING_ON_A_LANE))
-            }
-        }
-    }
-
-    fn record(&self, route: Option<&Route>, result: &Result<Vec<u8>, Refusal>) {
-        match route {
-            Some(route) => record(route, &self.caller, self.received, result),
+        match &self.route {
+            Some(route) => record(route, &self.caller, self.received, &result),
             None => {
-                self.shared.unrouted.record(status_of(result));
-                log_refusal(&self.caller, "", result);
+                shared.unrouted.record(status_of(&result));
+                log_refusal(&self.caller, "", &result);
             }
+        }
+        let write_limit = shared.config.response_write_timeout;
+        self.lane
+            .respond(self.request_id, self.received, result, write_limit);
+        // Every queue closes at once when the miner shuts down: the request's own (or any,
+        // for an unrouted one) tells.
+        let queue = self
+            .route
+            .as_ref()
+            .or_else(|| shared.routes.values().next());
+        let shutting_down = queue.is_some_and(|r| r.queue.is_closed());
+        self.lane.done(shared, shutting_down, write_limit);
+    }
+}
+
+impl Deliver for LaneTicket {
+    fn deliver(self: Box<Self>, outcome: JobReply) {
+        self.answer(outcome);
+    }
+
+    fn abandoned(&self) -> bool {
+        self.lane.send.is_failed()
+    }
+}
+
+impl Drop for LaneTicket {
+    fn drop(&mut self) {
+        if !self.answered {
+            self.finish(Err(Refusal::new(
+                StatusCode::INTERNAL_ERROR,
+                "handler failed without answering",
+            )));
         }
     }
 }
 
-/// The sending half of a lane, shared by its requests' tasks: answers are written whole, and
-/// whichever task finds the lane idle writes every answer queued meanwhile.
+/// The sending half of a lane, shared by its requests' answers: each is written whole, by
+/// whoever has it (the lane's reader or a worker), without waiting.
 struct LaneWriter {
-    send: SharedSender,
-    /// Requests of this lane whose task has not finished.
+    send: Arc<SharedSender>,
+    /// Requests of this lane not answered yet.
     in_flight: AtomicUsize,
 }
 
 impl LaneWriter {
     fn new(send: quinn::SendStream) -> Self {
         Self {
-            send: SharedSender::new(send),
+            send: Arc::new(SharedSender::new(send)),
             in_flight: AtomicUsize::new(0),
         }
     }
 
     /// Queues the answer to `request_id`. A validator that stops reading cannot hold the
     /// lane, or what is queued for it, forever: a write stuck past `limit` resets the lane.
-    async fn respond(
+    fn respond(
         &self,
         request_id: u64,
         received: Instant,
@@ -364,31 +464,36 @@ impl LaneWriter {
         };
         let sent = match body {
             Some(body) => match head_and_payload(frame, FrameType::Body, body.into()) {
-                Ok(chunks) => self.send.send(chunks, limit, WRITE_TIMED_OUT).await,
+                Ok(chunks) => self.send.push(chunks, limit, WRITE_TIMED_OUT),
                 Err(_) => return,
             },
-            None => self.send.send([frame.into()], limit, WRITE_TIMED_OUT).await,
+            None => self.send.push([frame.into()], limit, WRITE_TIMED_OUT),
         };
         if let Err(e) = sent {
             tracing::debug!(error = %e, "lane answer not sent");
         }
     }
 
-    /// Called once per request when its task is done. While shutting down, the lane's last
-    /// request finishes the lane and waits (within `limit`) until the validator acknowledged
-    /// every byte.
-    async fn done(&self, shutting_down: bool, limit: Duration) {
+    /// Called once per request, when answered. While shutting down, the lane's last answer
+    /// finishes the lane, and a task waits (within `limit`, counted as in flight, so the
+    /// drain waits too) until the validator acknowledged every byte.
+    fn done(self: &Arc<Self>, shared: &Arc<MinerShared>, shutting_down: bool, limit: Duration) {
         let last = self.in_flight.fetch_sub(1, Ordering::AcqRel) == 1;
         if !(shutting_down && last) {
             return;
         }
-        let flushed = async {
-            let mut send = self.send.stream().await;
-            if send.finish().is_ok() {
-                let _ = send.stopped().await;
-            }
-        };
-        let _ = tokio::time::timeout(limit, flushed).await;
+        let serving = Serving::enter(shared);
+        let send = self.send.clone();
+        tokio::spawn(async move {
+            let flushed = async {
+                let mut send = send.stream().await;
+                if send.finish().is_ok() {
+                    let _ = send.stopped().await;
+                }
+            };
+            let _ = tokio::time::timeout(limit, flushed).await;
+            drop(serving);
+        });
     }
 
     /// Ends a lane whose peer broke its rules: the reader stops, the lane is reset both ways.
@@ -411,16 +516,4 @@ fn revoke(shared: &MinerShared, strikes: &RateStrikes, reason: &str) {
         CloseCode::Revoked.code().into(),
         truncate(&reason, 200).as_bytes(),
     );
-}
-
-/// Runs a lane request's task; a panic in it (a bug, never peer input) is logged.
-async fn contain_panic(request: impl std::future::Future<Output = ()>) {
-    use futures_util::FutureExt;
-    if std::panic::AssertUnwindSafe(request)
-        .catch_unwind()
-        .await
-        .is_err()
-    {
-        tracing::error!("lane request task panicked");
-    }
 }

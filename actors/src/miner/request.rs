@@ -12,7 +12,7 @@ use std::time::Duration;
 use axonite::handler::{Caller, RequestContext};
 use axonite::protocol::codec::decode_envelope;
 use axonite::protocol::{FrameError, FrameHeader, FrameType, RequestHead, StatusCode};
-use axonite::service::{Admitted, Refusal, Work};
+use axonite::service::{Admitted, BoxFuture, Refusal, Work};
 use axonite::transport::{FrameReader, ReadFrameError, write_payload_frame};
 use bytes::Bytes;
 use futures_util::FutureExt;
@@ -23,7 +23,7 @@ use super::lane::LaneContext;
 use super::respond::{Delivery, cut_off, end_stream, respond};
 use super::shared::{InFlight, MinerShared, Route};
 use super::strikes::RateStrikes;
-use crate::handler::Job;
+use crate::handler::{Job, Reply};
 use crate::text::truncate;
 use crate::time::deadline_after;
 
@@ -144,7 +144,7 @@ async fn serve_request(
                 Job {
                     work,
                     deadline,
-                    reply,
+                    reply: Reply::Waiter(reply),
                 },
             );
             // Forward chunks until the handler finishes, the deadline passes, or the validator
@@ -197,16 +197,17 @@ fn request_deadline(
     deadline_after(received, timeout)
 }
 
-/// Decodes the body and runs the admission hooks (verify, blacklist, priority): 400, 401,
-/// 403, or 500 when a hook panicked. Returns the work and the request's deadline.
-pub(super) async fn admit_request(
+/// Starts a request's admission: decodes the body now (400); the hooks (verify, blacklist,
+/// priority: 401, 403) run as the returned future is polled, which may panic (user code: see
+/// [`hook_panicked`]). Returns it with the request's deadline.
+pub(super) fn start_admission(
     shared: &MinerShared,
     route: &Route,
     caller: &Arc<Caller>,
     head: &Head,
-    body: Bytes,
+    body: &[u8],
     received: Instant,
-) -> Result<(Admitted, Instant), Refusal> {
+) -> (BoxFuture<'static, Result<Admitted, Refusal>>, Instant) {
     let deadline = request_deadline(shared, route, head, received);
     let service = &route.service;
     let ctx = RequestContext {
@@ -216,30 +217,40 @@ pub(super) async fn admit_request(
         received_at: received.into_std(),
         deadline: deadline.into_std(),
     };
-    // Admission hooks are user code: contain their panics too.
     let depth = shared.config.limits.max_decode_depth;
-    let admitted = AssertUnwindSafe(service.admit(ctx, &body, depth))
-        .catch_unwind()
-        .await;
+    (service.admit(ctx, body, depth), deadline)
+}
+
+/// Decodes the body and runs the admission hooks (verify, blacklist, priority): 400, 401,
+/// 403, or 500 when a hook panicked. Returns the work and the request's deadline.
+async fn admit_request(
+    shared: &MinerShared,
+    route: &Route,
+    caller: &Arc<Caller>,
+    head: &Head,
+    body: Bytes,
+    received: Instant,
+) -> Result<(Admitted, Instant), Refusal> {
+    let (admission, deadline) = start_admission(shared, route, caller, head, &body, received);
     drop(body);
-    match admitted {
-        Ok(Ok(admitted)) => Ok((admitted, deadline)),
-        Ok(Err(refusal)) => Err(refusal),
-        Err(_) => {
-            tracing::error!(synapse = service.name(), "admission hook panicked");
-            Err(Refusal::new(
-                StatusCode::INTERNAL_ERROR,
-                "admission hook panicked",
-            ))
-        }
+    // Admission hooks are user code: contain their panics too.
+    match AssertUnwindSafe(admission).catch_unwind().await {
+        Ok(admitted) => admitted.map(|admitted| (admitted, deadline)),
+        Err(_) => Err(hook_panicked(route)),
     }
 }
 
+/// The answer to a request whose admission hook panicked (500); logged, as a bug to fix.
+pub(super) fn hook_panicked(route: &Route) -> Refusal {
+    tracing::error!(synapse = route.service.name(), "admission hook panicked");
+    Refusal::new(StatusCode::INTERNAL_ERROR, "admission hook panicked")
+}
+
 /// Queues a unary request's work and waits for the worker's answer until the deadline.
-pub(super) async fn run_unary(
+async fn run_unary(
     route: &Route,
     priority: f64,
-    work: axonite::service::BoxFuture<'static, Result<Vec<u8>, Refusal>>,
+    work: BoxFuture<'static, Result<Vec<u8>, Refusal>>,
     deadline: Instant,
 ) -> Result<Vec<u8>, Refusal> {
     let (reply, reply_rx) = oneshot::channel();
@@ -248,7 +259,7 @@ pub(super) async fn run_unary(
         Job {
             work,
             deadline,
-            reply,
+            reply: Reply::Waiter(reply),
         },
     );
     await_outcome(reply_rx, deadline).await
@@ -295,7 +306,7 @@ async fn read_request<'s>(
 pub(super) fn route_of<'s>(
     shared: &'s MinerShared,
     head: &RequestHead<'_>,
-) -> Result<&'s Route, Refusal> {
+) -> Result<&'s Arc<Route>, Refusal> {
     shared.routes.get(head.synapse.as_ref()).ok_or_else(|| {
         Refusal::new(
             StatusCode::NOT_FOUND,

@@ -30,7 +30,8 @@ pub(crate) struct Route {
 pub(crate) struct MinerShared {
     pub(crate) config: MinerConfig,
     pub(crate) verifier: HandshakeVerifier,
-    pub(crate) routes: HashMap<&'static str, Route>,
+    /// Shared, so a lane answer delivered by a worker can carry its route.
+    pub(crate) routes: HashMap<&'static str, Arc<Route>>,
     pub(crate) rate_limits: Option<Arc<RateLimits>>,
     /// Connections between accept and the end of their handshake, in total and per IP.
     pub(crate) pending: Arc<IpSlots>,
@@ -93,6 +94,23 @@ impl<'a> InFlight<'a> {
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Counts a request as in flight, like [`InFlight`], for as long as whoever owns it (a lane
+/// request's answer, handed from task to worker) keeps it.
+pub(crate) struct Serving(Arc<MinerShared>);
+
+impl Serving {
+    pub(crate) fn enter(shared: &Arc<MinerShared>) -> Self {
+        shared.in_flight.fetch_add(1, Ordering::AcqRel);
+        Self(shared.clone())
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

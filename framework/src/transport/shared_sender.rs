@@ -6,8 +6,14 @@
 //! message leaves with the writer's next batch. So under load a lane costs one connection
 //! lock and one wake-up of quinn's connection driver per batch of messages, not per message,
 //! and no task is woken just to find that its message already left.
+//!
+//! Code that must not wait (a handler worker answering on a lane) uses
+//! [`SharedSender::push`]: it writes what the stream takes at once and leaves the rest, if
+//! flow control holds the stream, to a task of its own.
 
-use std::sync::Mutex;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -108,6 +114,96 @@ impl SharedSender {
             }
             pending.writing = true;
         }
+        self.write_queued(limit, reset_code).await
+    }
+
+    /// Queues `message` like [`send`](Self::send), without waiting: unless another task is
+    /// writing already, what the stream takes at once is written now, and whatever flow
+    /// control holds back is written by a task spawned for it, under the same `limit` and
+    /// `reset_code`. `Ok` means the message was queued on a healthy stream. Needs a tokio
+    /// runtime only when the stream is blocked (without one, the sender fails).
+    pub fn push(
+        self: &Arc<Self>,
+        message: impl IntoIterator<Item = Bytes>,
+        limit: Duration,
+        reset_code: u32,
+    ) -> Result<(), SharedSendError> {
+        {
+            let mut pending = self.pending();
+            if let Some(why) = &pending.failed {
+                return Err(SharedSendError::Failed(why.clone()));
+            }
+            pending.chunks.extend(message);
+            if pending.writing {
+                return Ok(());
+            }
+            pending.writing = true;
+        }
+        // The stream is held only by a writer (there is none: we are it) or, briefly, by a
+        // `stream()` caller; then the spawned task waits for it.
+        if let Ok(mut stream) = self.stream.try_lock() {
+            match self.write_ready(&mut stream) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => return Err(self.fail(e.to_string())),
+            }
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return Err(self.fail("no runtime to finish the write on".into()));
+        };
+        let sender = self.clone();
+        runtime.spawn(async move {
+            if let Err(e) = sender.write_queued(limit, reset_code).await {
+                tracing::debug!(error = %e, "queued messages not sent");
+            }
+        });
+        Ok(())
+    }
+
+    /// As the stream's writer, writes what is queued as far as the stream takes it without
+    /// waiting. `Ok(true)`: everything went and the writer role is given up; `Ok(false)`:
+    /// flow control holds the rest, which stays queued first in line, and the caller is
+    /// still the writer.
+    fn write_ready(&self, stream: &mut quinn::SendStream) -> Result<bool, quinn::WriteError> {
+        loop {
+            let mut batch = {
+                let mut pending = self.pending();
+                if pending.chunks.is_empty() {
+                    pending.writing = false;
+                    return Ok(true);
+                }
+                std::mem::take(&mut pending.chunks)
+            };
+            let mut at = 0;
+            while at < batch.len() {
+                // Polled once, never waited on: `write_chunks` is cancel safe (unless it
+                // resolves, nothing was written), and the task that finishes the write
+                // polls it again with a waker of its own.
+                let write = std::pin::pin!(stream.write_chunks(&mut batch[at..]));
+                let mut cx = Context::from_waker(Waker::noop());
+                match write.poll(&mut cx) {
+                    Poll::Ready(Ok(written)) if written.bytes > 0 || written.chunks > 0 => {
+                        at += written.chunks;
+                    }
+                    Poll::Ready(Err(e)) => return Err(e),
+                    Poll::Ready(Ok(_)) | Poll::Pending => break,
+                }
+            }
+            if at < batch.len() {
+                // Fully written chunks were emptied and a partly written one cut down:
+                // what is left is exactly what the stream still owes.
+                let mut pending = self.pending();
+                let mut rest: Vec<Bytes> = batch.drain(at..).filter(|c| !c.is_empty()).collect();
+                rest.append(&mut pending.chunks);
+                pending.chunks = rest;
+                return Ok(false);
+            }
+        }
+    }
+
+    /// As the stream's writer (`pending.writing` set by the caller), writes everything
+    /// queued, waiting for flow control up to `limit`, then gives the role up.
+    async fn write_queued(&self, limit: Duration, reset_code: u32) -> Result<(), SharedSendError> {
         let mut writer = Writer {
             sender: self,
             stream: None,
@@ -288,6 +384,52 @@ mod tests {
             "{later:?}"
         );
         // The reader sees the reset with our code.
+        let read = read_until_the_end(&mut recv).await;
+        assert!(
+            matches!(read, Err(quinn::ReadError::Reset(code)) if code == 9u32.into()),
+            "{read:?}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn pushed_messages_arrive_whole_and_in_order_even_past_the_stream_window() {
+        let (_endpoints, sender, mut recv) = pair().await;
+        let sender = Arc::new(sender);
+        // 3 MiB in all, past the 2 MiB stream window: the pushes never wait, and what the
+        // stream cannot take at once is written by a task of the sender's own.
+        for n in 0u8..48 {
+            let tag = Bytes::from(vec![n]);
+            let body = Bytes::from(vec![n; 64 << 10]);
+            sender
+                .push([tag, body], Duration::from_secs(10), 9)
+                .unwrap();
+        }
+        let read = tokio::spawn(async move { recv.read_to_end(8 << 20).await.unwrap() });
+        // The stream is the writer's until everything queued went: this waits for it.
+        sender.stream().await.finish().unwrap();
+        let all = read.await.unwrap();
+        assert_eq!(all.len(), 48 * ((64 << 10) + 1));
+        for (n, message) in all.chunks((64 << 10) + 1).enumerate() {
+            assert!(message.iter().all(|b| usize::from(*b) == n), "message {n}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_stops_reading_gets_a_pushed_stream_reset_and_later_pushes_fail() {
+        let (_endpoints, sender, mut recv) = pair().await;
+        let sender = Arc::new(sender);
+        let big = Bytes::from(vec![1u8; 4 << 20]);
+        sender.push([big], Duration::from_millis(300), 9).unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !sender.is_failed() {
+            assert!(tokio::time::Instant::now() < deadline, "never reset");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let later = sender.push([Bytes::from_static(b"x")], Duration::from_secs(1), 9);
+        assert!(
+            matches!(later, Err(SharedSendError::Failed(_))),
+            "{later:?}"
+        );
         let read = read_until_the_end(&mut recv).await;
         assert!(
             matches!(read, Err(quinn::ReadError::Reset(code)) if code == 9u32.into()),

@@ -29,7 +29,7 @@ use super::super::caller::{admit, caller_from};
 use super::super::request::await_outcome;
 use super::super::shared::{InFlight, MinerShared, Route};
 use super::LegacyShared;
-use crate::handler::Job;
+use crate::handler::{Job, Reply};
 use crate::time::deadline_after;
 
 /// Who asked, once authenticated, and what the answer's `dendrite` terminal echoes.
@@ -107,12 +107,16 @@ async fn answer<'s>(
             .ok_or_else(|| (None, refusal(&LegacyError::UnknownSynapse)))?
     };
     let name = service.service.name();
-    let route = shared.routes.get(service.synapse).ok_or_else(|| {
-        (
-            None,
-            Refusal::new(StatusCode::INTERNAL_ERROR, "legacy route has no queue"),
-        )
-    })?;
+    let route: &Route = shared
+        .routes
+        .get(service.synapse)
+        .map(|r| &**r)
+        .ok_or_else(|| {
+            (
+                None,
+                Refusal::new(StatusCode::INTERNAL_ERROR, "legacy route has no queue"),
+            )
+        })?;
     let routed = |r: Refusal| (Some(route), r);
 
     let (parts, body) = request.into_parts();
@@ -282,7 +286,7 @@ async fn run(
         Job {
             work,
             deadline,
-            reply,
+            reply: Reply::Waiter(reply),
         },
     );
     await_outcome(outcome, deadline).await

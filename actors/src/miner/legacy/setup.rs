@@ -2,6 +2,7 @@
 //! connections share.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axonite::identity::Keypair;
 use axonite::legacy::{BtAuthVerifier, LegacyService, LegacyVerifier};
@@ -50,7 +51,7 @@ pub(crate) fn bind_ports(
 /// What the legacy HTTP connections of a miner share, listening on `tcp`.
 pub(crate) fn legacy_shared(
     services: Vec<LegacyService>,
-    routes: &HashMap<&'static str, Route>,
+    routes: &HashMap<&'static str, Arc<Route>>,
     keypair: &Keypair,
     config: &MinerConfig,
     tcp: &std::net::TcpListener,
