@@ -64,7 +64,16 @@ fn main() -> ExitCode {
             .with_writer(std::io::stderr)
             .init();
     }
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Every process of a run (they inherit the variable) gets the same runtime, whichever
+    // system it runs: tokio's default (a worker per core), or AXONITE_BENCH_WORKERS workers.
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = std::env::var("AXONITE_BENCH_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        builder.worker_threads(n);
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("axonite-bench: cannot start the runtime: {e}");

@@ -148,14 +148,14 @@ const LANE_STALLED: u32 = 2;
 pub(crate) struct Lane {
     /// Requests are written whole; whichever query finds the lane idle writes every request
     /// queued meanwhile.
-    send: SharedSender,
+    send: Arc<SharedSender>,
     waiting: Mutex<Waiting>,
 }
 
 impl Lane {
     fn new(send: quinn::SendStream) -> Self {
         Self {
-            send: SharedSender::new(send),
+            send: Arc::new(SharedSender::new(send)),
             waiting: Mutex::default(),
         }
     }
@@ -174,20 +174,21 @@ impl Lane {
     /// Sends one request and waits for its answer. Cancel-safe: dropping the future (the
     /// query's deadline) forgets the request, and its late answer is dropped.
     pub(crate) async fn exchange(
-        &self,
+        self: &Arc<Self>,
         synapse: &str,
         request_id: u64,
         timeout: Duration,
         body: &Bytes,
     ) -> Result<LaneAnswer, LaneFailure> {
         let (tx, rx) = oneshot::channel();
-        {
+        let alone = {
             let mut waiting = self.waiting();
             if let Some(ended) = &waiting.ended {
                 return Err(ended.clone());
             }
             waiting.by_id.insert(request_id, tx);
-        }
+            waiting.by_id.len() == 1
+        };
         let _forget = Forget {
             lane: self,
             request_id,
@@ -202,7 +203,15 @@ impl Lane {
         let chunks = head_and_payload(frame, FrameType::Body, body.clone())
             .map_err(|e| LaneFailure::Failed(QueryError::Encode(e)))?;
         // Within the query's own time: a miner that stopped reading gets the lane reset.
-        let written = self.send.send(chunks, timeout, LANE_STALLED).await;
+        let written = if alone {
+            // Nothing else in flight: write now, the shortest way to the answer.
+            self.send.send(chunks, timeout, LANE_STALLED).await
+        } else {
+            // Others are in flight: their answers come in batches, and the queries they wake
+            // send again in the same tick. One writer sends all of those once they are
+            // queued, in a few packets instead of one each.
+            self.send.send_soon(chunks, timeout, LANE_STALLED)
+        };
         if let Err(e) = written {
             let e = e.to_string();
             // A miner without lanes may have refused the lane just before this write: its

@@ -160,6 +160,43 @@ impl SharedSender {
         Ok(())
     }
 
+    /// Queues `message` like [`send`](Self::send), without waiting and without writing now:
+    /// unless another task is writing already, a task is spawned that writes everything
+    /// queued once the tasks ready now have run. So messages from many tasks woken together
+    /// (queries whose answers arrived in one batch) leave together, in as few packets as
+    /// they fit. Needs a tokio runtime (without one, the sender fails).
+    pub fn send_soon(
+        self: &Arc<Self>,
+        message: impl IntoIterator<Item = Bytes>,
+        limit: Duration,
+        reset_code: u32,
+    ) -> Result<(), SharedSendError> {
+        {
+            let mut pending = self.pending();
+            if let Some(why) = &pending.failed {
+                return Err(SharedSendError::Failed(why.clone()));
+            }
+            pending.chunks.extend(message);
+            if pending.writing {
+                return Ok(());
+            }
+            pending.writing = true;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return Err(self.fail("no runtime to write on".into()));
+        };
+        let sender = self.clone();
+        runtime.spawn(async move {
+            // Woken only once this thread ran out of ready tasks: the writes of this tick
+            // are all queued by then.
+            tokio::task::yield_now().await;
+            if let Err(e) = sender.write_queued(limit, reset_code).await {
+                tracing::debug!(error = %e, "queued messages not sent");
+            }
+        });
+        Ok(())
+    }
+
     /// As the stream's writer, writes what is queued as far as the stream takes it without
     /// waiting. `Ok(true)`: everything went and the writer role is given up; `Ok(false)`:
     /// flow control holds the rest, which stays queued first in line, and the caller is
@@ -435,5 +472,42 @@ mod tests {
             matches!(read, Err(quinn::ReadError::Reset(code)) if code == 9u32.into()),
             "{read:?}"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn messages_sent_soon_from_many_tasks_arrive_whole_and_in_order() {
+        let (_endpoints, sender, mut recv) = pair().await;
+        let sender = Arc::new(sender);
+        let mut tasks = Vec::new();
+        for task in 0u8..16 {
+            let sender = sender.clone();
+            tasks.push(tokio::spawn(async move {
+                for n in 0u8..50 {
+                    let tag = Bytes::from(vec![task, n]);
+                    let body = Bytes::from(vec![task; 300]);
+                    sender
+                        .send_soon([tag, body], Duration::from_secs(5), 9)
+                        .unwrap();
+                    if n % 8 == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        // Waits for the spawned writer to write everything queued.
+        sender.stream().await.finish().unwrap();
+        let all = recv.read_to_end(1 << 20).await.unwrap();
+        assert_eq!(all.len(), 16 * 50 * 302);
+        let mut next = [0u8; 16];
+        for message in all.chunks(302) {
+            let (task, n) = (message[0], message[1]);
+            assert!(message[2..].iter().all(|b| *b == task), "interleaved");
+            assert_eq!(next[task as usize], n);
+            next[task as usize] += 1;
+        }
+        assert!(next.iter().all(|n| *n == 50));
     }
 }
