@@ -103,18 +103,10 @@ impl SharedSender {
         limit: Duration,
         reset_code: u32,
     ) -> Result<(), SharedSendError> {
-        {
-            let mut pending = self.pending();
-            if let Some(why) = &pending.failed {
-                return Err(SharedSendError::Failed(why.clone()));
-            }
-            pending.chunks.extend(message);
-            if pending.writing {
-                return Ok(());
-            }
-            pending.writing = true;
+        if self.enqueue(message)? {
+            self.write_queued(limit, reset_code).await?;
         }
-        self.write_queued(limit, reset_code).await
+        Ok(())
     }
 
     /// Queues `message` like [`send`](Self::send), without waiting: unless another task is
@@ -128,16 +120,8 @@ impl SharedSender {
         limit: Duration,
         reset_code: u32,
     ) -> Result<(), SharedSendError> {
-        {
-            let mut pending = self.pending();
-            if let Some(why) = &pending.failed {
-                return Err(SharedSendError::Failed(why.clone()));
-            }
-            pending.chunks.extend(message);
-            if pending.writing {
-                return Ok(());
-            }
-            pending.writing = true;
+        if !self.enqueue(message)? {
+            return Ok(());
         }
         // The stream is held only by a writer (there is none: we are it) or, briefly, by a
         // `stream()` caller; then the spawned task waits for it.
@@ -148,16 +132,7 @@ impl SharedSender {
                 Err(e) => return Err(self.fail(e.to_string())),
             }
         }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return Err(self.fail("no runtime to finish the write on".into()));
-        };
-        let sender = self.clone();
-        runtime.spawn(async move {
-            if let Err(e) = sender.write_queued(limit, reset_code).await {
-                tracing::debug!(error = %e, "queued messages not sent");
-            }
-        });
-        Ok(())
+        self.spawn_writer(limit, reset_code, false)
     }
 
     /// Queues `message` like [`send`](Self::send), without waiting and without writing now:
@@ -171,25 +146,44 @@ impl SharedSender {
         limit: Duration,
         reset_code: u32,
     ) -> Result<(), SharedSendError> {
-        {
-            let mut pending = self.pending();
-            if let Some(why) = &pending.failed {
-                return Err(SharedSendError::Failed(why.clone()));
-            }
-            pending.chunks.extend(message);
-            if pending.writing {
-                return Ok(());
-            }
-            pending.writing = true;
+        if !self.enqueue(message)? {
+            return Ok(());
         }
+        self.spawn_writer(limit, reset_code, true)
+    }
+
+    /// Queues `message` whole; `Ok(true)` when no task was writing, so the caller is now the
+    /// stream's writer and must see everything queued written.
+    fn enqueue(&self, message: impl IntoIterator<Item = Bytes>) -> Result<bool, SharedSendError> {
+        let mut pending = self.pending();
+        if let Some(why) = &pending.failed {
+            return Err(SharedSendError::Failed(why.clone()));
+        }
+        pending.chunks.extend(message);
+        if pending.writing {
+            return Ok(false);
+        }
+        pending.writing = true;
+        Ok(true)
+    }
+
+    /// Hands the writer's role to a task of its own, which writes everything queued; with
+    /// `later`, only once this thread ran out of ready tasks (so the messages of this tick
+    /// are all queued by then).
+    fn spawn_writer(
+        self: &Arc<Self>,
+        limit: Duration,
+        reset_code: u32,
+        later: bool,
+    ) -> Result<(), SharedSendError> {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return Err(self.fail("no runtime to write on".into()));
         };
         let sender = self.clone();
         runtime.spawn(async move {
-            // Woken only once this thread ran out of ready tasks: the writes of this tick
-            // are all queued by then.
-            tokio::task::yield_now().await;
+            if later {
+                tokio::task::yield_now().await;
+            }
             if let Err(e) = sender.write_queued(limit, reset_code).await {
                 tracing::debug!(error = %e, "queued messages not sent");
             }
@@ -338,6 +332,22 @@ mod tests {
         }
     }
 
+    /// Reads the stream to its end: 16 tasks' 50 messages each (a tag `[task, n]`, then 300
+    /// bytes of `task`), each whole and each task's in order.
+    async fn assert_sixteen_tasks_fifty_messages_each(recv: &mut quinn::RecvStream) {
+        let all = recv.read_to_end(1 << 20).await.unwrap();
+        assert_eq!(all.len(), 16 * 50 * 302);
+        let mut next = [0u8; 16];
+        for message in all.chunks(302) {
+            let (task, n) = (message[0], message[1]);
+            assert!(message[2..].iter().all(|b| *b == task), "interleaved");
+            // Each task's messages keep their order.
+            assert_eq!(next[task as usize], n);
+            next[task as usize] += 1;
+        }
+        assert!(next.iter().all(|n| *n == 50));
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn messages_from_many_tasks_arrive_whole_and_never_interleaved() {
         let (_endpoints, sender, mut recv) = pair().await;
@@ -361,17 +371,7 @@ mod tests {
             t.await.unwrap();
         }
         sender.stream().await.finish().unwrap();
-        let all = recv.read_to_end(1 << 20).await.unwrap();
-        assert_eq!(all.len(), 16 * 50 * 302);
-        let mut next = [0u8; 16];
-        for message in all.chunks(302) {
-            let (task, n) = (message[0], message[1]);
-            assert!(message[2..].iter().all(|b| *b == task), "interleaved");
-            // Each task's messages keep their order.
-            assert_eq!(next[task as usize], n);
-            next[task as usize] += 1;
-        }
-        assert!(next.iter().all(|n| *n == 50));
+        assert_sixteen_tasks_fifty_messages_each(&mut recv).await;
     }
 
     #[tokio::test]
@@ -499,15 +499,6 @@ mod tests {
         }
         // Waits for the spawned writer to write everything queued.
         sender.stream().await.finish().unwrap();
-        let all = recv.read_to_end(1 << 20).await.unwrap();
-        assert_eq!(all.len(), 16 * 50 * 302);
-        let mut next = [0u8; 16];
-        for message in all.chunks(302) {
-            let (task, n) = (message[0], message[1]);
-            assert!(message[2..].iter().all(|b| *b == task), "interleaved");
-            assert_eq!(next[task as usize], n);
-            next[task as usize] += 1;
-        }
-        assert!(next.iter().all(|n| *n == 50));
+        assert_sixteen_tasks_fifty_messages_each(&mut recv).await;
     }
 }
