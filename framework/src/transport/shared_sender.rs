@@ -332,6 +332,23 @@ mod tests {
         }
     }
 
+    /// A send after the failure failed, and the reader sees the stream reset with `code`.
+    async fn assert_failed_and_reset(
+        later: Result<(), SharedSendError>,
+        recv: &mut quinn::RecvStream,
+        code: u32,
+    ) {
+        assert!(
+            matches!(later, Err(SharedSendError::Failed(_))),
+            "{later:?}"
+        );
+        let read = read_until_the_end(recv).await;
+        assert!(
+            matches!(read, Err(quinn::ReadError::Reset(c)) if c == code.into()),
+            "{read:?}"
+        );
+    }
+
     /// Reads the stream to its end: 16 tasks' 50 messages each (a tag `[task, n]`, then 300
     /// bytes of `task`), each whole and each task's in order.
     async fn assert_sixteen_tasks_fifty_messages_each(recv: &mut quinn::RecvStream) {
@@ -393,15 +410,7 @@ mod tests {
         let later = sender
             .send([Bytes::from_static(b"x")], Duration::from_secs(1), 7)
             .await;
-        assert!(
-            matches!(later, Err(SharedSendError::Failed(_))),
-            "{later:?}"
-        );
-        let read = read_until_the_end(&mut recv).await;
-        assert!(
-            matches!(read, Err(quinn::ReadError::Reset(code)) if code == 7u32.into()),
-            "{read:?}"
-        );
+        assert_failed_and_reset(later, &mut recv, 7).await;
     }
 
     #[tokio::test]
@@ -416,16 +425,7 @@ mod tests {
             "{first:?}"
         );
         let later = sender.send([Bytes::from_static(b"x")], limit, 9).await;
-        assert!(
-            matches!(later, Err(SharedSendError::Failed(_))),
-            "{later:?}"
-        );
-        // The reader sees the reset with our code.
-        let read = read_until_the_end(&mut recv).await;
-        assert!(
-            matches!(read, Err(quinn::ReadError::Reset(code)) if code == 9u32.into()),
-            "{read:?}"
-        );
+        assert_failed_and_reset(later, &mut recv, 9).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -463,15 +463,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let later = sender.push([Bytes::from_static(b"x")], Duration::from_secs(1), 9);
-        assert!(
-            matches!(later, Err(SharedSendError::Failed(_))),
-            "{later:?}"
-        );
-        let read = read_until_the_end(&mut recv).await;
-        assert!(
-            matches!(read, Err(quinn::ReadError::Reset(code)) if code == 9u32.into()),
-            "{read:?}"
-        );
+        assert_failed_and_reset(later, &mut recv, 9).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
