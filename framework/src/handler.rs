@@ -102,6 +102,11 @@ pub enum Blacklist {
 
 /// Hooks that decide whether and how urgently a request is admitted, run before the request
 /// is queued. All have defaults; implement the trait with an empty body to keep them.
+///
+/// Keep them cheap: for requests on a lane they run on the lane's reader, one request after
+/// another, as long as they finish without waiting. A hook that has heavy work to do should
+/// await it (`tokio::task::spawn_blocking`, say): a hook that waits is moved to a task of
+/// its own, and the requests behind it go on.
 pub trait Admission<Req: Send + Sync>: Send + Sync + 'static {
     /// Checks the request itself (signatures inside the body, proofs, ...). An `Err` refuses
     /// it with 401 and the given message.
