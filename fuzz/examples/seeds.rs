@@ -12,7 +12,9 @@ use std::time::Duration;
 use axonite::handshake::client_request;
 use axonite::legacy::{LegacyCall, LegacySynapse, LegacyTarget, btauth_sign};
 use axonite::protocol::codec::{encode_body, encode_frame, frame_bytes};
-use axonite::protocol::{FrameHeader, FrameType, RequestHead, ResponseHead, StreamEnd};
+use axonite::protocol::{
+    FrameHeader, FrameType, LaneResponseHead, RequestHead, ResponseHead, StreamEnd,
+};
 use axonite_fuzz::body::{Expr, sample_chunk, sample_query};
 use axonite_fuzz::fixtures::{BINDING, NETUID, NOW_MS, miner, validator, verifier};
 
@@ -66,6 +68,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         process_time_us: 900,
         chunks: 2,
     };
+    let lane_answer = LaneResponseHead {
+        request_id: 7,
+        status: 200,
+        message: "".into(),
+        process_time_us: 420,
+    };
     let query = encode_body(&sample_query())?;
     let chunk = encode_body(&sample_chunk())?;
 
@@ -79,6 +87,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let query_f = frame_bytes(FrameType::Body, &query)?;
     let tiny_body_f = frame_bytes(FrameType::Body, &encode_body(&Expr::Lit(1))?)?;
     let chunk_f = frame_bytes(FrameType::StreamChunk, &chunk)?;
+    let lane_head_f = encode_frame(FrameType::LaneRequestHead, &req_head)?;
+    let lane_answer_f = encode_frame(FrameType::LaneResponseHead, &lane_answer)?;
 
     // frame_header: [type mask][limit u32 BE][header]
     let header = |mask: u8, limit: u32, ty: FrameType, len: u32| {
@@ -132,6 +142,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("stream_end", &end_f),
         ("stream_chunk", &chunk_f),
         ("body", &query_f),
+        ("lane_request_head", &lane_head_f),
+        ("lane_response_head", &lane_answer_f),
     ] {
         write(
             "envelope_decode",
