@@ -157,8 +157,10 @@ async fn read_requests(
         };
         match incoming {
             Incoming::Request { head, route, body } => {
-                let ticket = LaneTicket::new(shared, lane, &caller, Some(route), &head, received);
-                admit_and_queue(route, ticket.with(permit), &head, body);
+                let id = head.request_id;
+                let ticket =
+                    LaneTicket::new(shared, lane, &caller, Some(route), id, received, permit);
+                admit_and_queue(route, ticket, &head, body);
             }
             Incoming::Refused {
                 request_id,
@@ -166,12 +168,9 @@ async fn read_requests(
                 refusal,
             } => {
                 let rate_limited = refusal.status == StatusCode::RATE_LIMITED;
-                let head = Head {
-                    request_id,
-                    timeout_ms: 0,
-                };
-                let ticket = LaneTicket::new(shared, lane, &caller, route, &head, received);
-                ticket.with(permit).answer(Err(refusal));
+                let ticket =
+                    LaneTicket::new(shared, lane, &caller, route, request_id, received, permit);
+                ticket.answer(Err(refusal));
                 if rate_limited {
                     strikes.close_if_flooding(shared, &caller);
                 }
@@ -342,18 +341,21 @@ struct LaneTicket {
     /// Counts the request as in flight on the miner (its shutdown drains these).
     _serving: Serving,
     /// One of the connection's places for lane requests, given back once answered.
-    permit: Option<OwnedSemaphorePermit>,
+    _permit: OwnedSemaphorePermit,
     answered: bool,
 }
 
 impl LaneTicket {
+    /// The ticket of request `request_id` of `lane`, read at `received`, holding one of the
+    /// connection's places (`permit`) until it is answered.
     fn new(
         shared: &Arc<MinerShared>,
         lane: &Arc<LaneWriter>,
         caller: &Arc<Caller>,
         route: Option<&Arc<Route>>,
-        head: &Head,
+        request_id: u64,
         received: Instant,
+        permit: OwnedSemaphorePermit,
     ) -> Self {
         lane.in_flight.fetch_add(1, Ordering::AcqRel);
         Self {
@@ -361,17 +363,12 @@ impl LaneTicket {
             lane: lane.clone(),
             caller: caller.clone(),
             route: route.cloned(),
-            request_id: head.request_id,
+            request_id,
             received,
             _serving: Serving::enter(shared),
-            permit: None,
+            _permit: permit,
             answered: false,
         }
-    }
-
-    fn with(mut self, permit: OwnedSemaphorePermit) -> Self {
-        self.permit = Some(permit);
-        self
     }
 
     /// Answers on the lane, without waiting.
