@@ -41,6 +41,7 @@ mod error;
 mod gate;
 mod ip_slots;
 mod lane;
+mod lane_answer;
 mod legacy;
 mod listener;
 mod metrics;
