@@ -177,9 +177,14 @@ impl LaneWriter {
         if !(shutting_down && last) {
             return;
         }
+        // A ticket can be dropped off the runtime (a queue freed with the miner): then
+        // there is nobody left to flush for.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
         let serving = Serving::enter(shared);
         let send = self.send.clone();
-        tokio::spawn(async move {
+        runtime.spawn(async move {
             let flushed = async {
                 let mut send = send.stream().await;
                 if send.finish().is_ok() {
