@@ -365,29 +365,46 @@ mod tests {
         assert!(next.iter().all(|n| *n == 50));
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn messages_from_many_tasks_arrive_whole_and_never_interleaved() {
-        let (_endpoints, sender, mut recv) = pair().await;
-        let sender = Arc::new(sender);
+    /// Sixteen tasks send fifty messages each through `send`, yielding now and then so
+    /// their sends interleave; the stream is then finished (after everything queued).
+    async fn sixteen_tasks_send<F, Fut>(sender: &Arc<SharedSender>, send: F)
+    where
+        F: Fn(Arc<SharedSender>, [Bytes; 2]) -> Fut + Clone + Send + 'static,
+        Fut: Future<Output = ()> + Send,
+    {
         let mut tasks = Vec::new();
         for task in 0u8..16 {
-            let sender = sender.clone();
+            let (sender, send) = (sender.clone(), send.clone());
             tasks.push(tokio::spawn(async move {
                 for n in 0u8..50 {
                     // Two chunks of one message: a tag, then 300 bytes of the same tag.
                     let tag = Bytes::from(vec![task, n]);
                     let body = Bytes::from(vec![task; 300]);
-                    sender
-                        .send([tag, body], Duration::from_secs(5), 9)
-                        .await
-                        .unwrap();
+                    send(sender.clone(), [tag, body]).await;
+                    if n % 8 == 0 {
+                        tokio::task::yield_now().await;
+                    }
                 }
             }));
         }
         for t in tasks {
             t.await.unwrap();
         }
+        // Waits for whichever task is writing to write everything queued.
         sender.stream().await.finish().unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn messages_from_many_tasks_arrive_whole_and_never_interleaved() {
+        let (_endpoints, sender, mut recv) = pair().await;
+        let sender = Arc::new(sender);
+        sixteen_tasks_send(&sender, |sender, message| async move {
+            sender
+                .send(message, Duration::from_secs(5), 9)
+                .await
+                .unwrap();
+        })
+        .await;
         assert_sixteen_tasks_fifty_messages_each(&mut recv).await;
     }
 
@@ -470,27 +487,12 @@ mod tests {
     async fn messages_sent_soon_from_many_tasks_arrive_whole_and_in_order() {
         let (_endpoints, sender, mut recv) = pair().await;
         let sender = Arc::new(sender);
-        let mut tasks = Vec::new();
-        for task in 0u8..16 {
-            let sender = sender.clone();
-            tasks.push(tokio::spawn(async move {
-                for n in 0u8..50 {
-                    let tag = Bytes::from(vec![task, n]);
-                    let body = Bytes::from(vec![task; 300]);
-                    sender
-                        .send_soon([tag, body], Duration::from_secs(5), 9)
-                        .unwrap();
-                    if n % 8 == 0 {
-                        tokio::task::yield_now().await;
-                    }
-                }
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
-        // Waits for the spawned writer to write everything queued.
-        sender.stream().await.finish().unwrap();
+        sixteen_tasks_send(&sender, |sender, message| async move {
+            sender
+                .send_soon(message, Duration::from_secs(5), 9)
+                .unwrap();
+        })
+        .await;
         assert_sixteen_tasks_fifty_messages_each(&mut recv).await;
     }
 }
