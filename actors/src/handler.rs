@@ -8,8 +8,11 @@
 //! under its restart policy, and the next request is served.
 //!
 //! Connection tasks submit to the queue directly (no mailbox round trip on the hot path);
-//! the actors own only the workers' lifecycle.
+//! the actors own only the workers' lifecycle. A lane's request whose worker would start it at
+//! once (one is idle, none waits ahead) is started where it was read, in that worker's turn,
+//! and answered there if its handler finishes without waiting (see `inline`).
 
+mod inline;
 pub(crate) mod pool;
 pub(crate) mod queue;
 pub(crate) mod worker;

@@ -99,6 +99,10 @@ impl<T> JobQueue<T> {
     pub(crate) fn len(&self) -> usize {
         self.items.len()
     }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
 }
 
 #[cfg(test)]
@@ -204,7 +208,7 @@ mod tests {
             let mut sorted = prios.clone();
             sorted.sort_unstable_by(|a, b| b.cmp(a));
             if let Some(&kth) = sorted.get(cap.min(sorted.len()).saturating_sub(1)) {
-                prop_assert!(prios.is_empty() || last >= kth || q.len() == 0);
+                prop_assert!(prios.is_empty() || last >= kth || q.is_empty());
             }
         }
     }

@@ -48,7 +48,7 @@ pub(crate) trait Deliver: Send {
 }
 
 impl Reply {
-    fn send(self, outcome: JobReply) {
+    pub(super) fn send(self, outcome: JobReply) {
         match self {
             Reply::Waiter(tx) => {
                 let _ = tx.send(outcome);
@@ -73,17 +73,31 @@ impl Job {
 
 /// The bounded priority queue between connection tasks and the workers of one synapse.
 pub(crate) struct PoolQueue {
-    jobs: Mutex<JobQueue<Job>>,
+    slots: Mutex<Slots>,
     ready: Notify,
     closed: AtomicBool,
     /// Workers restarted after a handler panic.
     restarts: AtomicU64,
 }
 
+/// What the queue's lock guards: the jobs, and what the workers are doing.
+pub(super) struct Slots {
+    pub(super) jobs: JobQueue<Job>,
+    /// Workers waiting for a job.
+    pub(super) idle: usize,
+    /// Jobs being started on their submitter's thread ([`PoolQueue::run_or_submit`]), each
+    /// in the turn of an idle worker.
+    pub(super) starting: usize,
+}
+
 impl PoolQueue {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
-            jobs: Mutex::new(JobQueue::new(capacity)),
+            slots: Mutex::new(Slots {
+                jobs: JobQueue::new(capacity),
+                idle: 0,
+                starting: 0,
+            }),
             ready: Notify::new(),
             closed: AtomicBool::new(false),
             restarts: AtomicU64::new(0),
@@ -92,7 +106,7 @@ impl PoolQueue {
 
     /// Jobs waiting for a worker.
     pub(crate) fn depth(&self) -> usize {
-        self.lock().len()
+        self.lock().jobs.len()
     }
 
     /// Workers restarted so far.
@@ -112,7 +126,7 @@ impl PoolQueue {
             return;
         }
         let (dead, shed) = {
-            let mut jobs = self.lock();
+            let jobs = &mut self.lock().jobs;
             // Jobs whose caller already gave up must not cost live requests their place.
             let now = Instant::now();
             let dead = if jobs.is_full() {
@@ -134,13 +148,19 @@ impl PoolQueue {
     /// The next job by priority; `None` once the queue is closed and empty.
     pub(crate) async fn next(&self) -> Option<Job> {
         loop {
-            if let Some(job) = self.lock().pop() {
-                return Some(job);
+            {
+                let mut slots = self.lock();
+                if let Some(job) = slots.jobs.pop() {
+                    return Some(job);
+                }
+                if self.closed.load(Ordering::Acquire) {
+                    return None;
+                }
+                slots.idle += 1;
             }
-            if self.closed.load(Ordering::Acquire) {
-                return None;
-            }
+            let idle = Idle(self);
             self.ready.notified().await;
+            drop(idle);
         }
     }
 
@@ -159,17 +179,26 @@ impl PoolQueue {
     /// Refuses new jobs, answers queued ones 503 and wakes every worker so it can stop.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        let queued = self.lock().drain();
+        let queued = self.lock().jobs.drain();
         for job in queued {
             job.refuse(StatusCode::UNAVAILABLE, "miner is shutting down");
         }
         self.ready.notify_waiters();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, JobQueue<Job>> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
         // A panic never happens while the lock is held (push/pop do not call user code), but
         // a poisoned lock must not take the miner down either.
-        self.jobs.lock().unwrap_or_else(|p| p.into_inner())
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A worker waiting for a job; counted idle until it wakes (or its actor is killed).
+struct Idle<'a>(&'a PoolQueue);
+
+impl Drop for Idle<'_> {
+    fn drop(&mut self) {
+        self.0.lock().idle -= 1;
     }
 }
 
@@ -272,7 +301,7 @@ async fn run(synapse: &'static str, job: Job) -> Result<(), HandlerPanicked> {
     }
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> String {
+pub(super) fn panic_message(panic: &(dyn Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = panic.downcast_ref::<String>() {

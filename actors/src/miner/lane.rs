@@ -5,9 +5,11 @@
 //! (408/500). The reader admits each request itself when the hooks finish at once (else a
 //! task of their own does), and queues it with a [`LaneTicket`]: the worker that runs the
 //! handler writes the answer on the lane, in the order they finish, through one shared
-//! writer. So a request costs no task of its own and no extra wake-up, and answers finished
-//! together leave together; a slow hook or handler still never holds up the requests
-//! behind it.
+//! writer. When a worker is idle and nothing waits ahead, the reader starts the handler
+//! itself, in that worker's turn, and answers at once if it finishes without waiting (see
+//! `handler::inline`). So a request costs no task of its own and, for a handler that does not
+//! wait, no wake-up at all; answers finished together leave together; a slow hook or handler
+//! still never holds up the requests behind it.
 //!
 //! What a lane's peer controls stays bounded: at most
 //! [`max_streams_per_connection`](axonite::transport::TransportSettings) lane requests of one
@@ -216,7 +218,7 @@ fn queue(
         Ok(Admitted {
             priority,
             work: Work::Unary(work),
-        }) => route.queue.submit(
+        }) => route.queue.run_or_submit(
             priority,
             Job {
                 work,
