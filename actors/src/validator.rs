@@ -35,6 +35,7 @@ mod compat;
 mod config;
 mod error;
 mod lane;
+mod lane_reader;
 mod legacy;
 mod metrics;
 mod pool;

@@ -1,8 +1,9 @@
 //! The validator's side of a lane (see [`axonite::protocol`]): small unary requests to one
 //! miner pipelined on one long-lived stream instead of a stream each. A query writes its
-//! request whole under the lane's write lock and waits for its answer; the lane's reader task
-//! hands each answer to the query that waits for it, by request id, in whatever order the
-//! miner finishes them.
+//! request whole under the lane's write lock and waits for its answer, in whatever order the
+//! miner finishes them. The waiting queries read the lane themselves, one at a time: the one
+//! woken reads and hands each answer to its query by request id ([`SharedReader`]); a task of
+//! the lane's own reads only while no query waits.
 //!
 //! A lane that fails (the stream or connection ends, the miner breaks the framing) fails the
 //! queries waiting on it with the reason, and the next query opens a new one. A miner that
@@ -12,8 +13,10 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Waker};
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
@@ -24,6 +27,7 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 
 use super::QueryError;
+use super::lane_reader::{Pollers, SharedReader};
 use super::query::read_error;
 
 /// An authenticated connection to a miner, with its lane.
@@ -102,12 +106,8 @@ impl LaneSlot {
             .open_bi()
             .await
             .map_err(|e| QueryError::Connection(e.to_string()))?;
-        let lane = Arc::new(Lane::new(send));
-        tokio::spawn(read_answers(
-            lane.clone(),
-            FrameReader::new(recv),
-            limits.clone(),
-        ));
+        let lane = Arc::new(Lane::new(send, FrameReader::new(recv), limits));
+        tokio::spawn(lane.reader.clone().idle());
         self.current.store(Some(lane.clone()));
         Ok(Some(lane))
     }
@@ -144,25 +144,31 @@ struct Waiting {
 /// Application error code of a lane the validator reset because the miner stopped reading it.
 const LANE_STALLED: u32 = 2;
 
-/// One lane: its sending half and the queries waiting on it.
+/// One lane: its sending half, the queries waiting on it and its reading loop.
 pub(crate) struct Lane {
     /// Requests are written whole; whichever query finds the lane idle writes every request
     /// queued meanwhile.
     send: Arc<SharedSender>,
-    waiting: Mutex<Waiting>,
+    waiting: Arc<Mutex<Waiting>>,
+    /// Reads the answers; polled by the queries waiting (see [`SharedReader`]).
+    reader: Arc<SharedReader>,
 }
 
 impl Lane {
-    fn new(send: quinn::SendStream) -> Self {
+    fn new(send: quinn::SendStream, recv: FrameReader, limits: &Limits) -> Self {
+        let waiting = Arc::new(Mutex::default());
+        let limits = limits.clone();
+        let reader =
+            SharedReader::new(|pollers| read_answers(waiting.clone(), recv, limits, pollers));
         Self {
             send: Arc::new(SharedSender::new(send)),
-            waiting: Mutex::default(),
+            waiting,
+            reader,
         }
     }
 
-    fn waiting(&self) -> std::sync::MutexGuard<'_, Waiting> {
-        // Nothing panics while holding it; a poisoned lock must not stop the validator.
-        self.waiting.lock().unwrap_or_else(|p| p.into_inner())
+    fn waiting(&self) -> MutexGuard<'_, Waiting> {
+        lock_waiting(&self.waiting)
     }
 
     /// Open for new requests: not ended, and its sending half still healthy (a lane whose
@@ -217,12 +223,12 @@ impl Lane {
             // A miner without lanes may have refused the lane just before this write: its
             // plain 400 is on the way, and the reader then ends the lane as `Unsupported`
             // (bounded by the query's deadline, like any wait for an answer).
-            return match rx.await {
+            return match self.answer(request_id, rx).await {
                 Ok(Err(LaneFailure::Unsupported)) => Err(LaneFailure::Unsupported),
                 _ => Err(LaneFailure::Failed(QueryError::Connection(e))),
             };
         }
-        match rx.await {
+        match self.answer(request_id, rx).await {
             Ok(answer) => answer,
             Err(_) => Err(LaneFailure::Failed(QueryError::Connection(
                 "lane ended".into(),
@@ -230,17 +236,39 @@ impl Lane {
         }
     }
 
-    /// Ends the lane: every waiting query, and every later one, fails with `why`.
-    fn end(&self, why: LaneFailure) {
-        let waiters = {
-            let mut waiting = self.waiting();
-            waiting.ended.get_or_insert(why.clone());
-            std::mem::take(&mut waiting.by_id)
-        };
-        for (_, waiter) in waiters {
-            let _ = waiter.send(Err(why.clone()));
-        }
+    /// Waits for the answer to `request_id`, reading the lane meanwhile when woken to.
+    async fn answer(
+        &self,
+        request_id: u64,
+        mut rx: oneshot::Receiver<Result<LaneAnswer, LaneFailure>>,
+    ) -> Result<Result<LaneAnswer, LaneFailure>, oneshot::error::RecvError> {
+        std::future::poll_fn(|cx| {
+            self.reader.wait(request_id, cx.waker());
+            self.reader.drive(request_id);
+            // The loop wakes this query when it hands it its answer (unless this query is
+            // the one polling it): the receiver itself need not, and waking this task while
+            // it runs would send it to the back of the run queue.
+            Pin::new(&mut rx).poll(&mut Context::from_waker(Waker::noop()))
+        })
+        .await
     }
+}
+
+/// Ends a lane: every waiting query, and every later one, fails with `why`.
+fn end(waiting: &Mutex<Waiting>, why: LaneFailure) {
+    let waiters = {
+        let mut waiting = lock_waiting(waiting);
+        waiting.ended.get_or_insert(why.clone());
+        std::mem::take(&mut waiting.by_id)
+    };
+    for (_, waiter) in waiters {
+        let _ = waiter.send(Err(why.clone()));
+    }
+}
+
+fn lock_waiting(waiting: &Mutex<Waiting>) -> MutexGuard<'_, Waiting> {
+    // Nothing panics while holding it; a poisoned lock must not stop the validator.
+    waiting.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Forgets a request whose query stopped waiting (answered, failed or cancelled).
@@ -251,28 +279,36 @@ struct Forget<'a> {
 
 impl Drop for Forget<'_> {
     fn drop(&mut self) {
-        self.lane.waiting().by_id.remove(&self.request_id);
+        let unanswered = self.lane.waiting().by_id.remove(&self.request_id).is_some();
+        self.lane.reader.stop_waiting(self.request_id, !unanswered);
     }
 }
 
-/// The lane's reader: hands answers to their queries until the lane ends, then fails the
-/// rest with the reason.
-async fn read_answers(lane: Arc<Lane>, mut recv: FrameReader, limits: Limits) {
+/// The lane's reading loop: hands answers to their queries until the lane ends, then fails
+/// the rest with the reason. Polled by the queries themselves ([`SharedReader`]).
+async fn read_answers(
+    waiting: Arc<Mutex<Waiting>>,
+    mut recv: FrameReader,
+    limits: Limits,
+    pollers: Arc<Pollers>,
+) {
     let mut first = true;
     let why = loop {
         match read_answer(&mut recv, &limits, first).await {
             Ok((request_id, answer)) => {
                 first = false;
-                let waiter = lane.waiting().by_id.remove(&request_id);
+                let waiter = lock_waiting(&waiting).by_id.remove(&request_id);
                 // None: that query stopped waiting (its deadline passed).
                 if let Some(waiter) = waiter {
                     let _ = waiter.send(Ok(answer));
+                    pollers.answered(request_id);
                 }
             }
             Err(why) => break why,
         }
     };
-    lane.end(why);
+    end(&waiting, why);
+    pollers.ended();
 }
 
 /// Reads one answer: its head and, on 200, its body.
