@@ -222,3 +222,115 @@ impl SharedReader {
         .await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    /// A waker that counts its wake-ups.
+    #[derive(Default)]
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counter() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count::default());
+        (count.clone(), Waker::from(count))
+    }
+
+    fn wakes(count: &Count) -> usize {
+        count.0.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn a_wake_up_while_polling_makes_the_poller_poll_again_and_wakes_nobody() {
+        let polls = Arc::new(AtomicUsize::new(0));
+        let p = polls.clone();
+        let reader = SharedReader::new(move |_| {
+            std::future::poll_fn(move |cx| {
+                // The stream becomes readable again during the first poll.
+                if p.fetch_add(1, Ordering::SeqCst) == 0 {
+                    cx.waker().wake_by_ref();
+                }
+                Poll::<()>::Pending
+            })
+        });
+        let (other, other_waker) = counter();
+        reader.wait(2, &other_waker);
+        assert!(!reader.drive(1));
+        assert_eq!(polls.load(Ordering::SeqCst), 2);
+        assert_eq!(wakes(&other), 0);
+    }
+
+    #[test]
+    fn an_answer_wakes_its_query_but_not_the_poller() {
+        let reader = SharedReader::new(|pollers| {
+            std::future::poll_fn(move |_| {
+                pollers.answered(1);
+                pollers.answered(2);
+                Poll::<()>::Pending
+            })
+        });
+        let (poller, poller_waker) = counter();
+        let (other, other_waker) = counter();
+        reader.wait(1, &poller_waker);
+        reader.wait(2, &other_waker);
+        reader.drive(1);
+        assert_eq!(wakes(&poller), 0);
+        assert_eq!(wakes(&other), 1);
+    }
+
+    #[test]
+    fn a_wake_up_between_polls_wakes_one_waiting_query_else_the_idle_task() {
+        let waker = Arc::new(Mutex::new(None::<Waker>));
+        let w = waker.clone();
+        let reader = SharedReader::new(move |_| {
+            std::future::poll_fn(move |cx| {
+                *lock(&w) = Some(cx.waker().clone());
+                Poll::<()>::Pending
+            })
+        });
+        let (idle, idle_waker) = counter();
+        lock(&reader.pollers.wakers).idle = Some(idle_waker);
+        let (query, query_waker) = counter();
+        reader.wait(7, &query_waker);
+        reader.drive(7);
+        let stream_ready = lock(&waker).clone().expect("the loop registered its waker");
+        stream_ready.wake_by_ref();
+        assert_eq!((wakes(&query), wakes(&idle)), (1, 0));
+        // The query went away answered: the next wake-up goes to the idle task.
+        reader.stop_waiting(7, true);
+        stream_ready.wake_by_ref();
+        assert_eq!((wakes(&query), wakes(&idle)), (1, 1));
+    }
+
+    #[test]
+    fn a_query_cancelled_unanswered_passes_its_wake_up_on() {
+        let reader = SharedReader::new(|_| std::future::pending::<()>());
+        let (cancelled, cancelled_waker) = counter();
+        let (other, other_waker) = counter();
+        reader.wait(1, &cancelled_waker);
+        reader.wait(2, &other_waker);
+        reader.stop_waiting(1, false);
+        assert_eq!((wakes(&cancelled), wakes(&other)), (0, 1));
+    }
+
+    #[test]
+    fn an_ended_loop_is_reported_and_wakes_every_other_waiting_query() {
+        let reader = SharedReader::new(|pollers| async move { pollers.ended() });
+        let (poller, poller_waker) = counter();
+        let (other, other_waker) = counter();
+        reader.wait(1, &poller_waker);
+        reader.wait(2, &other_waker);
+        assert!(reader.drive(1));
+        assert_eq!((wakes(&poller), wakes(&other)), (0, 1));
+        // Ended for good: later polls say so at once.
+        assert!(reader.drive(2));
+    }
+}
