@@ -2,8 +2,8 @@
 //!
 //! `sequential` and `inflight` connect first, warm up, print `READY`, and measure after `GO`
 //! (so the harness can read the server's CPU around exactly the measured part); `connect`
-//! prints `READY` at once and, after `GO`, times fresh clients: endpoint, connect, handshake
-//! and first echo. Prints `RESULT <json>` (a [`LoadReport`](super::load::LoadReport)) and exits.
+//! prints `READY` at once and, after `GO`, times fresh clients, one per [`CONNECT_PACE`]:
+//! endpoint, connect, handshake and first echo. Prints `RESULT <json>` (a [`LoadReport`](super::load::LoadReport)) and exits.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,6 +20,14 @@ use crate::stats::Recorder;
 
 /// Echoes sent on a fresh connection before measuring.
 const WARMUP: usize = 20;
+
+/// One fresh client per this period in the `connect` test, whichever system. Closing a
+/// client takes some systems tens of milliseconds (an Axonite validator or a quinn endpoint
+/// waits until its connection's close is acknowledged) and others no time (btlightning
+/// leaves it to the background); back to back, the latter would be timed on a warm process
+/// and the former after an idle pause, which alone costs a connect most of a millisecond
+/// here. A fixed pace times them all alike, as a validator meets a new miner: now and then.
+const CONNECT_PACE: Duration = Duration::from_millis(100);
 
 /// What to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -178,6 +186,7 @@ async fn connects(
             Err(e) => recorder.record(e.status(), t.elapsed()),
         }
         n += 1;
+        tokio::time::sleep_until(t + CONNECT_PACE).await;
     }
     recorder
 }

@@ -58,7 +58,8 @@ impl Plan {
                 sequential_secs: 0.8,
                 sequential_max: 2_000,
                 inflight_secs: 1.2,
-                connect_secs: 0.8,
+                // 20 fresh clients at one per 100 ms.
+                connect_secs: 2.0,
                 connect_max: 100,
             }
         } else {
@@ -66,7 +67,8 @@ impl Plan {
                 sequential_secs: 5.0,
                 sequential_max: 20_000,
                 inflight_secs: 10.0,
-                connect_secs: 5.0,
+                // 100 fresh clients at one per 100 ms.
+                connect_secs: 10.0,
                 connect_max: 500,
             }
         }
