@@ -37,6 +37,10 @@ pub(crate) struct MinerLink {
     /// The miner's address when connected (kept here: asking quinn locks the connection).
     addr: SocketAddr,
     lane: Arc<LaneSlot>,
+    /// Set once the connection is known to be closed (by its watcher, see
+    /// [`mark_closed`](Self::mark_closed)); asking quinn would lock the connection, against
+    /// its driver, on every query.
+    closed: Arc<AtomicBool>,
 }
 
 impl MinerLink {
@@ -46,7 +50,22 @@ impl MinerLink {
             conn,
             addr,
             lane: Arc::default(),
+            closed: Arc::default(),
         }
+    }
+
+    /// False once the connection's watcher saw it close. A query that picks the connection
+    /// in the moment between its close and the watcher's wake-up fails with the close reason,
+    /// like the queries that were in flight on it.
+    pub(crate) fn is_open(&self) -> bool {
+        !self.closed.load(Ordering::Acquire)
+    }
+
+    /// Waits until the connection closes, then marks it closed; returns the reason.
+    pub(crate) async fn watch_close(&self) -> quinn::ConnectionError {
+        let reason = self.conn.closed().await;
+        self.closed.store(true, Ordering::Release);
+        reason
     }
 
     pub(crate) fn stable_id(&self) -> usize {
@@ -55,10 +74,6 @@ impl MinerLink {
 
     pub(crate) fn remote_address(&self) -> SocketAddr {
         self.addr
-    }
-
-    pub(crate) fn close_reason(&self) -> Option<quinn::ConnectionError> {
-        self.conn.close_reason()
     }
 
     pub(crate) fn close(&self, code: quinn::VarInt, reason: &[u8]) {

@@ -104,7 +104,7 @@ impl Actor for ConnectionPool {
                         for reply in waiting {
                             let _ = reply.send(Ok(link.clone()));
                         }
-                        let args = (peer.hotkey, conn.clone(), state.shared.clone());
+                        let args = (peer.hotkey, link, state.shared.clone());
                         if let Err(e) =
                             Actor::spawn_linked(None, ClientConnection, args, myself.get_cell())
                                 .await
@@ -298,17 +298,17 @@ pub(crate) struct Closed(String);
 
 impl Actor for ClientConnection {
     type Msg = Closed;
-    type State = (Hotkey, quinn::Connection, Arc<ValidatorShared>);
-    type Arguments = (Hotkey, quinn::Connection, Arc<ValidatorShared>);
+    type State = (Hotkey, MinerLink, Arc<ValidatorShared>);
+    type Arguments = (Hotkey, MinerLink, Arc<ValidatorShared>);
 
     async fn pre_start(
         &self,
         myself: ActorRef<Closed>,
         args: Self::Arguments,
     ) -> Result<Self::State, ActorProcessingErr> {
-        let conn = args.1.clone();
+        let link = args.1.clone();
         tokio::spawn(async move {
-            let reason = conn.closed().await;
+            let reason = link.watch_close().await;
             let _ = myself.send_message(Closed(reason.to_string()));
         });
         Ok(args)
@@ -328,8 +328,9 @@ impl Actor for ClientConnection {
     async fn post_stop(
         &self,
         _: ActorRef<Closed>,
-        (hotkey, conn, shared): &mut Self::State,
+        (hotkey, link, shared): &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        let conn = &link.conn;
         let id = conn.stable_id();
         shared
             .connections

@@ -79,6 +79,6 @@ impl ValidatorShared {
     /// An open connection to `peer` at its current address, if any.
     pub(crate) fn live_connection(&self, peer: &Peer) -> Option<MinerLink> {
         let link = self.connections.get(&peer.hotkey)?.value().clone();
-        (link.remote_address() == peer.addr && link.close_reason().is_none()).then_some(link)
+        (link.remote_address() == peer.addr && link.is_open()).then_some(link)
     }
 }
