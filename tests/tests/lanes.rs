@@ -257,6 +257,71 @@ async fn concurrent_queries_share_one_lane_and_each_gets_its_own_answer() {
 }
 
 #[tokio::test]
+async fn queries_that_give_up_on_a_lane_leave_the_others_their_answers() {
+    bounded(30, async {
+        let handler = GatedMiner {
+            gate: Arc::new(Notify::new()),
+        };
+        let miner = miner_builder()
+            .handler::<Slow, _>(handler.clone())
+            .handler::<Fast, _>(handler.clone())
+            .start()
+            .await
+            .unwrap();
+        let owned = validator().await;
+        let peer = miner.peer();
+        let (validator, gate) = (&owned, &handler.gate);
+        // The waiting queries read the lane themselves: those that give up (their answers
+        // held at the miner's gate) must leave the reading to those still waiting.
+        let slow = join_all((0..8u32).map(|tag| async move {
+            validator
+                .query_with_timeout(&peer, &Slow { tag }, Duration::from_millis(300))
+                .await
+                .outcome
+        }));
+        let fast = async move {
+            for round in 0..20u32 {
+                let answers = join_all((0..8u32).map(|i| async move {
+                    let tag = round * 100 + i;
+                    let r = validator
+                        .query_with_timeout(&peer, &Fast { tag }, Duration::from_secs(5))
+                        .await;
+                    (tag, r.outcome)
+                }))
+                .await;
+                for (tag, outcome) in answers {
+                    assert_eq!(outcome, Ok(tag), "fast query {tag}");
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+        };
+        let (slow, ()) = tokio::join!(slow, fast);
+        for outcome in slow {
+            // Given up here, or answered 408 by the miner, whichever deadline fired first.
+            assert_eq!(outcome.map_err(|e| e.status()), Err(StatusCode::TIMEOUT));
+        }
+        // Their late answers arrive on the lane, nobody waits for them: dropped, and the lane
+        // goes on serving.
+        gate.notify_waiters();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for tag in 0..20u32 {
+            let r = validator.query(&peer, &Fast { tag }).await;
+            assert_eq!(r.outcome, Ok(tag));
+        }
+        let stats = miner.stats();
+        assert_eq!(
+            (stats.lanes_opened, stats.lanes_broken),
+            (1, 0),
+            "{stats:?}"
+        );
+        assert_eq!(validator.connection_count(), 1);
+        owned.shutdown().await;
+        miner.shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_body_over_the_lane_limit_takes_its_own_stream_and_the_lane_keeps_serving() {
     bounded(30, async {
         let miner = echo_miner().await;
