@@ -8,9 +8,10 @@
 //! under its restart policy, and the next request is served.
 //!
 //! Connection tasks submit to the queue directly (no mailbox round trip on the hot path);
-//! the actors own only the workers' lifecycle. A lane's request whose worker would start it at
-//! once (one is idle, none waits ahead) is started where it was read, in that worker's turn,
-//! and answered there if its handler finishes without waiting (see `inline`).
+//! the actors own only the workers' lifecycle. A unary request whose worker would start it at
+//! once (one is idle, none waits ahead) is started where it was read (its lane's reader or its
+//! stream's task), in that worker's turn, and answered there if its handler finishes without
+//! waiting (see `inline`).
 
 mod inline;
 pub(crate) mod pool;

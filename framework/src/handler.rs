@@ -142,11 +142,12 @@ pub trait Handler<S: Synapse>: Admission<S> {
     /// Produces the response. Runs in a supervised handler pool: a panic here answers 500,
     /// the worker is restarted and later requests are served.
     ///
-    /// When one of the pool's workers is idle, a request that came on a lane is started on
-    /// the lane's reader, in that worker's turn, and answered there if `forward` finishes
-    /// without waiting; that saves a wake-up per request. So await heavy work
-    /// (`tokio::task::spawn_blocking`, a model server) rather than computing it before the
-    /// first `.await`: then the request moves on to the worker and the lane goes on reading.
+    /// When one of the pool's workers is idle, a request is started where it was read (on
+    /// its lane's reader, or its stream's task), in that worker's turn, and answered there if
+    /// `forward` finishes without waiting; that saves a wake-up per request. So await heavy
+    /// work (`tokio::task::spawn_blocking`, a model server) rather than computing it before
+    /// the first `.await`: then the request moves on to the worker and a lane goes on
+    /// reading.
     fn forward(
         &self,
         ctx: &RequestContext,

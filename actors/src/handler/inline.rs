@@ -28,10 +28,10 @@ const RAISE_WITHIN: Duration = Duration::from_secs(3600);
 impl PoolQueue {
     /// Runs `job` here when a worker is idle, no job waits, and the job finishes at its
     /// first poll; otherwise queues it like [`submit`](Self::submit) (started, if it was
-    /// polled). Only for jobs that deliver their own outcome ([`Reply::Deliver`]): a waiting
-    /// task's job is submitted as it is.
+    /// polled). Either way its outcome goes to its [`Reply`]: for a task waiting on it, it is
+    /// there when that task looks.
     pub(crate) fn run_or_submit(&self, priority: f64, job: Job) {
-        if !matches!(job.reply, Reply::Deliver(_)) || !self.take_idle_turn() {
+        if !self.take_idle_turn() {
             return self.submit(priority, job);
         }
         let turn = Turn(self);
@@ -179,6 +179,22 @@ mod tests {
         assert_eq!(queue.lock().starting, 0);
         tokio::task::yield_now().await;
         assert!(!worker.is_finished(), "the worker got no job");
+        worker.abort();
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_waiting_tasks_job_that_finishes_at_once_is_in_its_receiver_at_once() {
+        let (queue, worker) = queue_with_an_idle_worker().await;
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        queue.run_or_submit(
+            0.0,
+            Job {
+                work: Box::pin(async { Ok(b"here".to_vec()) }),
+                deadline: Instant::now() + Duration::from_secs(10),
+                reply: Reply::Waiter(tx),
+            },
+        );
+        assert_eq!(rx.try_recv(), Ok(Ok(b"here".to_vec())));
         worker.abort();
     }
 

@@ -246,7 +246,8 @@ pub(super) fn hook_panicked(route: &Route) -> Refusal {
     Refusal::new(StatusCode::INTERNAL_ERROR, "admission hook panicked")
 }
 
-/// Queues a unary request's work and waits for the worker's answer until the deadline.
+/// Runs a unary request's work here if a worker would start it at once and it finishes
+/// without waiting, else queues it; waits for the outcome until the deadline.
 async fn run_unary(
     route: &Route,
     priority: f64,
@@ -254,7 +255,7 @@ async fn run_unary(
     deadline: Instant,
 ) -> Result<Vec<u8>, Refusal> {
     let (reply, reply_rx) = oneshot::channel();
-    route.queue.submit(
+    route.queue.run_or_submit(
         priority,
         Job {
             work,
