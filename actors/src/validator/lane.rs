@@ -38,7 +38,7 @@ pub(crate) struct MinerLink {
     addr: SocketAddr,
     lane: Arc<LaneSlot>,
     /// Set once the connection is known to be closed (by its watcher, see
-    /// [`mark_closed`](Self::mark_closed)); asking quinn would lock the connection, against
+    /// [`watch_close`](Self::watch_close)); asking quinn would lock the connection, against
     /// its driver, on every query.
     closed: Arc<AtomicBool>,
 }

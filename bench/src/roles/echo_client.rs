@@ -2,8 +2,9 @@
 //!
 //! `sequential` and `inflight` connect first, warm up, print `READY`, and measure after `GO`
 //! (so the harness can read the server's CPU around exactly the measured part); `connect`
-//! prints `READY` at once and, after `GO`, times fresh clients, one per [`CONNECT_PACE`]:
-//! endpoint, connect, handshake and first echo. Prints `RESULT <json>` (a [`LoadReport`](super::load::LoadReport)) and exits.
+//! prints `READY` at once and, after `GO`, times fresh clients, one per `CONNECT_PACE`
+//! (100 ms): endpoint, connect, handshake and first echo. Prints `RESULT <json>` (a
+//! [`LoadReport`](super::load::LoadReport)) and exits.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
