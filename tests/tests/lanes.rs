@@ -200,6 +200,20 @@ impl Handler<Fast> for GatedMiner {
     }
 }
 
+/// A miner serving `Slow` (held at the handler's gate) and `Fast`, and that handler.
+async fn slow_and_fast_miner() -> (Miner, GatedMiner) {
+    let handler = GatedMiner {
+        gate: Arc::new(Notify::new()),
+    };
+    let miner = miner_builder()
+        .handler::<Slow, _>(handler.clone())
+        .handler::<Fast, _>(handler.clone())
+        .start()
+        .await
+        .expect("miner starts");
+    (miner, handler)
+}
+
 /// Its `verify` hook waits at a gate when `hold` is set: admission that cannot finish at once.
 #[derive(Debug, Serialize, Deserialize)]
 struct Checked {
@@ -259,15 +273,7 @@ async fn concurrent_queries_share_one_lane_and_each_gets_its_own_answer() {
 #[tokio::test]
 async fn queries_that_give_up_on_a_lane_leave_the_others_their_answers() {
     bounded(30, async {
-        let handler = GatedMiner {
-            gate: Arc::new(Notify::new()),
-        };
-        let miner = miner_builder()
-            .handler::<Slow, _>(handler.clone())
-            .handler::<Fast, _>(handler.clone())
-            .start()
-            .await
-            .unwrap();
+        let (miner, handler) = slow_and_fast_miner().await;
         let owned = validator().await;
         let peer = miner.peer();
         let (validator, gate) = (&owned, &handler.gate);
@@ -395,15 +401,7 @@ async fn streaming_queries_work_next_to_lanes() {
 #[tokio::test]
 async fn an_answer_that_finishes_first_comes_back_first_on_a_lane() {
     bounded(30, async {
-        let handler = GatedMiner {
-            gate: Arc::new(Notify::new()),
-        };
-        let miner = miner_builder()
-            .handler::<Slow, _>(handler.clone())
-            .handler::<Fast, _>(handler.clone())
-            .start()
-            .await
-            .unwrap();
+        let (miner, handler) = slow_and_fast_miner().await;
         let raw = RawConnection::authenticated(&miner, &Keypair::generate()).await;
         let mut lane = raw.open_lane().await;
         lane.send_typed("Slow", 1, 5_000, &Slow { tag: 11 })
