@@ -13,10 +13,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Waker};
+use std::task::Poll;
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
@@ -239,31 +238,38 @@ impl Lane {
             // plain 400 is on the way, and the reader then ends the lane as `Unsupported`
             // (bounded by the query's deadline, like any wait for an answer).
             return match self.answer(request_id, rx).await {
-                Ok(Err(LaneFailure::Unsupported)) => Err(LaneFailure::Unsupported),
+                Some(Err(LaneFailure::Unsupported)) => Err(LaneFailure::Unsupported),
                 _ => Err(LaneFailure::Failed(QueryError::Connection(e))),
             };
         }
         match self.answer(request_id, rx).await {
-            Ok(answer) => answer,
-            Err(_) => Err(LaneFailure::Failed(QueryError::Connection(
+            Some(answer) => answer,
+            None => Err(LaneFailure::Failed(QueryError::Connection(
                 "lane ended".into(),
             ))),
         }
     }
 
-    /// Waits for the answer to `request_id`, reading the lane meanwhile when woken to.
+    /// Waits for the answer to `request_id`, reading the lane meanwhile when woken to;
+    /// `None` if the answer's sender went away unanswered.
     async fn answer(
         &self,
         request_id: u64,
         mut rx: oneshot::Receiver<Result<LaneAnswer, LaneFailure>>,
-    ) -> Result<Result<LaneAnswer, LaneFailure>, oneshot::error::RecvError> {
+    ) -> Option<Result<LaneAnswer, LaneFailure>> {
         std::future::poll_fn(|cx| {
             self.reader.wait(request_id, cx.waker());
             self.reader.drive(request_id);
             // The loop wakes this query when it hands it its answer (unless this query is
-            // the one polling it): the receiver itself need not, and waking this task while
-            // it runs would send it to the back of the run queue.
-            Pin::new(&mut rx).poll(&mut Context::from_waker(Waker::noop()))
+            // the one polling it), so the receiver registers no waker: waking this task
+            // while it runs would send it to the back of the run queue. `try_recv`, not a
+            // poll: a poll that finds the task's budget spent would leave its wake-up with
+            // no waker at all.
+            match rx.try_recv() {
+                Ok(answer) => Poll::Ready(Some(answer)),
+                Err(oneshot::error::TryRecvError::Empty) => Poll::Pending,
+                Err(oneshot::error::TryRecvError::Closed) => Poll::Ready(None),
+            }
         })
         .await
     }
