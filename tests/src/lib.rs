@@ -12,7 +12,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axonite::Keypair;
-use axonite_actors::{Miner, MinerBuilder, Validator};
+use axonite::protocol::codec::encode_body;
+use axonite_actors::{Miner, MinerBuilder, MinerStats, Validator};
 use axonite_examples::echo::{Echo, EchoMiner, Words};
 
 /// The netuid used by the tests.
@@ -53,6 +54,40 @@ pub async fn validator_with(keypair: Keypair) -> Validator {
         .start()
         .await
         .expect("validator starts")
+}
+
+/// An echo request carrying `ping`.
+pub fn ping() -> Echo {
+    Echo {
+        payload: b"ping".to_vec(),
+    }
+}
+
+/// An echo request whose encoded body is exactly `len` bytes (at least 16).
+pub fn echo_encoded_as(len: usize) -> Echo {
+    let probe = encode_body(&Echo {
+        payload: vec![7; len - 16],
+    })
+    .expect("encodes")
+    .len();
+    let echo = Echo {
+        payload: vec![7; len - 16 + len - probe],
+    };
+    assert_eq!(encode_body(&echo).expect("encodes").len(), len);
+    echo
+}
+
+/// Asserts how many lanes `miner` opened and how many it reset for breaking the lane's rules;
+/// its stats, for more checks.
+#[track_caller]
+pub fn assert_lanes(miner: &Miner, opened: u64, broken: u64) -> MinerStats {
+    let stats = miner.stats();
+    assert_eq!(
+        (stats.lanes_opened, stats.lanes_broken),
+        (opened, broken),
+        "{stats:?}"
+    );
+    stats
 }
 
 /// Runs `fut`, failing the test if it takes longer than `secs` seconds.

@@ -32,7 +32,7 @@ use axonite_actors::supervisor::Backoff;
 use axonite_actors::weights::{WeightsConfig, WeightsReport};
 use axonite_actors::{Miner, QueryError, Validator};
 use axonite_e2e::localnet::LocalChain;
-use axonite_e2e::{bounded, loopback};
+use axonite_e2e::{bounded, loopback, ping};
 use axonite_examples::echo::{Echo, EchoMiner};
 
 /// The local chain's subnet (the shared tests' `NETUID` is for chainless setups).
@@ -96,12 +96,6 @@ fn chain_options() -> ChainOptions {
     ChainOptions::default()
         .connect_timeout(Duration::from_secs(5))
         .read_timeout(Duration::from_secs(10))
-}
-
-fn ping() -> Echo {
-    Echo {
-        payload: b"ping".to_vec(),
-    }
 }
 
 /// Polls `condition` every 50 ms until it holds, failing the test after [`WAIT`].

@@ -10,7 +10,7 @@ use axonite_actors::metagraph::{MonitorConfig, StaticSource};
 use axonite_actors::rate_limit::{Quota, RateLimitConfig, StakeTier};
 use axonite_actors::{Miner, QueryError, Validator};
 use axonite_e2e::raw::eventually;
-use axonite_e2e::{NETUID, bounded, loopback, validator_with};
+use axonite_e2e::{NETUID, bounded, loopback, ping, validator_with};
 use axonite_examples::echo::{Echo, EchoMiner};
 
 fn fast() -> MonitorConfig {
@@ -60,12 +60,6 @@ async fn validator(keypair: Keypair, source: &StaticSource) -> Validator {
         .start()
         .await
         .expect("validator starts")
-}
-
-fn ping() -> Echo {
-    Echo {
-        payload: b"ping".to_vec(),
-    }
 }
 
 /// Reserves a loopback UDP port for a miner that starts later.

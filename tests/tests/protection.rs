@@ -11,15 +11,9 @@ use axonite::{Keypair, StatusCode};
 use axonite_actors::Miner;
 use axonite_actors::rate_limit::Quota;
 use axonite_e2e::raw::{RawConnection, client_endpoint_at, eventually, read_response};
-use axonite_e2e::{bounded, miner_builder, validator};
+use axonite_e2e::{bounded, miner_builder, ping, validator};
 use axonite_examples::echo::{Echo, EchoMiner};
 use tokio::task::JoinSet;
-
-fn ping() -> Echo {
-    Echo {
-        payload: b"ping".to_vec(),
-    }
-}
 
 /// A validator can still connect and be served.
 async fn a_validator_is_served(miner: &Miner) {

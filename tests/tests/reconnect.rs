@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axonite::{Keypair, Peer, StatusCode};
 use axonite_actors::{Miner, QueryError};
-use axonite_e2e::{NETUID, bounded, validator};
+use axonite_e2e::{NETUID, bounded, ping, validator};
 use axonite_examples::echo::{Echo, EchoMiner};
 
 async fn echo_miner_at(keypair: Keypair, addr: std::net::SocketAddr) -> Miner {
@@ -15,12 +15,6 @@ async fn echo_miner_at(keypair: Keypair, addr: std::net::SocketAddr) -> Miner {
         .start()
         .await
         .expect("miner starts")
-}
-
-fn ping() -> Echo {
-    Echo {
-        payload: b"ping".to_vec(),
-    }
 }
 
 #[tokio::test]
