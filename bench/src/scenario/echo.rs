@@ -36,7 +36,13 @@ pub struct EchoArgs {
         default_value = "axonite,btlightning,quinn"
     )]
     pub systems: Vec<System>,
-    /// Also write the figures as JSON to this file.
+    /// Measure every system this many times, the systems taking turns in each round, and
+    /// report each figure's median over the rounds (ratios are of the medians). On a shared
+    /// machine one round's ratios move by tens of percent as threads land on other cores;
+    /// alternating rounds give every system the same spread of conditions.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub rounds: u32,
+    /// Also write the figures as JSON to this file (every round's).
     #[arg(long)]
     pub json: Option<PathBuf>,
 }
@@ -78,6 +84,8 @@ impl Plan {
 /// The measurements of one system at one payload size.
 #[derive(Debug, Clone, Serialize)]
 pub struct Figures {
+    /// The round (from 0) these were measured in.
+    pub round: u32,
     /// The system.
     pub system: System,
     /// Payload bytes.
@@ -127,16 +135,28 @@ pub async fn run(args: EchoArgs) -> Result<(), ScenarioError> {
     }
     let plan = Plan::new(args.quick);
     let mut all = Vec::new();
-    for &system in &args.systems {
-        let server = Server::start(system).await?;
-        for &payload in &args.payloads {
-            eprintln!("echo: {} {}", system.name(), size(payload));
-            all.push(measure(&server, system, payload, plan).await?);
+    for round in 0..args.rounds {
+        for &system in &args.systems {
+            let server = Server::start(system).await?;
+            for &payload in &args.payloads {
+                eprintln!(
+                    "echo: round {}/{}: {} {}",
+                    round + 1,
+                    args.rounds,
+                    system.name(),
+                    size(payload)
+                );
+                all.push(measure(&server, round, system, payload, plan).await?);
+            }
+            server.stop().await?;
         }
-        server.stop().await?;
     }
+    let rounds = match args.rounds {
+        1 => String::new(),
+        n => format!(", medians of {n} rounds"),
+    };
     println!(
-        "\necho: one client process and one server process per system, loopback; {} mode\n",
+        "\necho: one client process and one server process per system, loopback; {} mode{rounds}\n",
         if args.quick { "quick" } else { "full" }
     );
     println!("{}", table(&args, &all).to_markdown());
@@ -222,6 +242,7 @@ impl Server {
 
 async fn measure(
     server: &Server,
+    round: u32,
     system: System,
     payload: usize,
     plan: Plan,
@@ -249,6 +270,7 @@ async fn measure(
         client_run(server.pid(), args, secs)
     };
     Ok(Figures {
+        round,
         system,
         payload,
         sequential: run(
@@ -338,19 +360,20 @@ fn table(args: &EchoArgs, all: &[Figures]) -> Table {
     headers.extend(ratio_names.iter().map(String::as_str));
     let mut t = Table::new(&headers);
     for &payload in &args.payloads {
-        let of = |system: System| {
-            all.iter()
-                .find(|f| f.system == system && f.payload == payload)
-        };
         for (name, read) in METRICS {
+            // The median over the rounds of one system's figure at this payload.
+            let of = |system: System| {
+                median(
+                    all.iter()
+                        .filter(|f| f.system == system && f.payload == payload)
+                        .map(read)
+                        .collect(),
+                )
+            };
             let mut row = vec![size(payload), name.to_owned()];
-            row.extend(
-                args.systems
-                    .iter()
-                    .map(|&s| of(s).map(read).map_or("-".into(), fmt)),
-            );
+            row.extend(args.systems.iter().map(|&s| of(s).map_or("-".into(), fmt)));
             for &other in &ratio_to {
-                let ratio = match (of(System::Axonite).map(read), of(other).map(read)) {
+                let ratio = match (of(System::Axonite), of(other)) {
                     (Some(a), Some(b)) if b > 0.0 && a.is_finite() && b.is_finite() => {
                         format!("{:.2}", a / b)
                     }
@@ -362,6 +385,19 @@ fn table(args: &EchoArgs, all: &[Figures]) -> Table {
         }
     }
     t
+}
+
+/// The median of the finite values (the mean of the middle two for an even count), `None`
+/// if there is none.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.retain(|v| v.is_finite());
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        n if n % 2 == 1 => Some(values[n / 2]),
+        n => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
 }
 
 fn fmt(v: f64) -> String {
@@ -386,7 +422,8 @@ fn failures(all: &[Figures]) -> Vec<String> {
             let s = &m.client.summary;
             if s.ok < s.sent {
                 notes.push(format!(
-                    "note: {} {} {test}: {} of {} echoes failed (by status: {:?})",
+                    "note: round {} {} {} {test}: {} of {} echoes failed (by status: {:?})",
+                    f.round + 1,
                     f.system.name(),
                     size(f.payload),
                     s.sent - s.ok,
@@ -397,4 +434,18 @@ fn failures(all: &[Figures]) -> Vec<String> {
         }
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn median_of_odd_and_even_counts_skips_what_is_not_finite() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(vec![5.0, f64::NAN, 1.0, f64::INFINITY]), Some(3.0));
+        assert_eq!(median(vec![f64::NAN]), None);
+        assert_eq!(median(Vec::new()), None);
+    }
 }
